@@ -19,3 +19,9 @@ export {
   type VersionRange,
 } from './codec/message-codec.ts';
 export { ProtocolDecodeError, Reader, Writer, ZERO_UUID } from './codec/primitives.ts';
+export * from './codec/record-batch.ts';
+export * from './codec/control-records.ts';
+export * from './codec/message-set.ts';
+export * from './codec/compression.ts';
+export { crc32c, crc32 } from './codec/crc32c.ts';
+export * from './error-codes.ts';
