@@ -1,0 +1,200 @@
+/**
+ * Fetch (key 1), v0-17, for consumers and for follower replicas (`replicaId` >= 0, or `replicaState` from
+ * v15), after Kafka's `ReplicaManager.fetchMessages` and `Partition.fetchRecords`:
+ * - consumers read up to the high watermark (READ_UNCOMMITTED) or the last stable offset
+ *   (READ_COMMITTED); followers read up to the log end and report their position, which drives the high
+ *   watermark and ISR expansion on the leader;
+ * - a follower's `lastFetchedEpoch` (v12+) is checked against the leader's epoch cache: if its log has
+ *   diverged, the answer carries `divergingEpoch` and no records, and the follower truncates;
+ * - fetch offsets outside [logStartOffset, logEndOffset] are OFFSET_OUT_OF_RANGE; leader epochs older or
+ *   newer than ours are FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH (v9+);
+ * - `maxBytes` bounds the whole answer and `partitionMaxBytes` each partition, except that the first
+ *   non-empty partition always returns at least one batch (KIP-74);
+ * - long poll: when fewer than `minBytes` are available and nothing failed, the answer waits up to
+ *   `maxWaitMs` (virtual time) for new data;
+ * - v0-3 predate record batches, so batches are down-converted to message sets (magic 0 for v0-1,
+ *   magic 1 for v2-3), as Kafka does for old consumers.
+ * Leaves out: fetch sessions (KIP-227: sessionId is always 0), follower fetching for consumers (KIP-392),
+ * aborted-transaction lists (until transactions land: null under READ_UNCOMMITTED, empty otherwise).
+ */
+import {
+  ApiKey,
+  decodeRecordBatch,
+  encodeMessageSet,
+  ErrorCode,
+  splitBatches,
+  ZERO_UUID,
+  type FetchRequest,
+  type FetchResponseInput,
+  type FetchResponsePartitionDataInput,
+} from '../../protocol/index.ts';
+import type { Broker } from '../broker.ts';
+import { topicById } from '../metadata.ts';
+import type { Replica } from '../partition.ts';
+import { defineHandler } from './handler.ts';
+
+type PartitionAnswer = FetchResponsePartitionDataInput;
+
+interface FetchTarget {
+  readonly topicName: string | null;
+  readonly topicId: string;
+  readonly partition: FetchRequest['topics'][number]['partitions'][number];
+}
+
+function errorAnswer(partitionIndex: number, errorCode: number, replica?: Replica): PartitionAnswer {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: replica?.highWatermark ?? -1n,
+    lastStableOffset: replica?.lastStableOffset ?? -1n,
+    logStartOffset: replica?.logStartOffset ?? -1n,
+    records: Buffer.alloc(0),
+  };
+}
+
+/** Turns v2 batches into a legacy message set for Fetch v0-3. */
+function downConvert(records: Buffer, magic: 0 | 1): Buffer {
+  if (records.length === 0) return records;
+  const messages = [];
+  for (const batch of splitBatches(records).batches) {
+    const decoded = decodeRecordBatch(batch);
+    if (decoded.isControl) continue;
+    for (const record of decoded.records) {
+      messages.push({
+        offset: decoded.baseOffset + BigInt(record.offsetDelta),
+        timestamp: decoded.timestampType === 1 ? decoded.maxTimestamp : decoded.baseTimestamp + BigInt(record.timestampDelta),
+        key: record.key,
+        value: record.value,
+      });
+    }
+  }
+  return encodeMessageSet(messages, { magic });
+}
+
+export const fetchHandler = defineHandler({
+  apiKey: ApiKey.Fetch,
+  minVersion: 0,
+  maxVersion: 17,
+  handle: async ({ broker, header }, request): Promise<FetchResponseInput> => {
+    const replicaId = header.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const isFollower = replicaId >= 0;
+    const targets: FetchTarget[] = request.topics.flatMap((topic) => {
+      const name = header.apiVersion >= 13 ? (topicById(broker.image, topic.topicId)?.name ?? null) : topic.topic;
+      return topic.partitions.map((partition) => ({ topicName: name, topicId: topic.topicId, partition }));
+    });
+
+    const read = (): { answers: PartitionAnswer[]; bytes: number; failed: boolean } => {
+      let remaining = request.maxBytes;
+      let bytes = 0;
+      let failed = false;
+      let first = true;
+      const answers = targets.map((target) => {
+        const answer = readPartition(broker, target, replicaId, request.isolationLevel, header.apiVersion, remaining, first);
+        if (answer.errorCode !== ErrorCode.NONE) failed = true;
+        const size = answer.records?.length ?? 0;
+        if (size > 0) first = false;
+        remaining -= size;
+        bytes += size;
+        return answer;
+      });
+      return { answers, bytes, failed };
+    };
+
+    let result = read();
+    if (!result.failed && result.bytes < request.minBytes && request.maxWaitMs > 0 && targets.length > 0) {
+      const replicas = targets
+        .map((t) => (t.topicName === null ? undefined : broker.replicas.get(`${t.topicName}-${t.partition.partition}`)))
+        .filter((r): r is Replica => r !== undefined);
+      await new Promise<void>((resolve) => {
+        const unsubscribes: Array<() => void> = [];
+        const done = (): void => {
+          timer.cancel();
+          for (const unsubscribe of unsubscribes) unsubscribe();
+          resolve();
+        };
+        const timer = broker.runtime.timer(request.maxWaitMs, done, `${broker.node}:fetch-wait`);
+        for (const replica of replicas) {
+          unsubscribes.push(
+            replica.onData(() => {
+              const again = read();
+              if (again.failed || again.bytes >= request.minBytes) done();
+            }),
+          );
+        }
+      });
+      result = read();
+    }
+
+    const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionAnswer[] }>();
+    targets.forEach((target, i) => {
+      const key = `${target.topicName ?? ''}:${target.topicId}`;
+      let entry = byTopic.get(key);
+      if (entry === undefined) {
+        entry = { topic: target.topicName ?? '', topicId: target.topicId, partitions: [] };
+        byTopic.set(key, entry);
+      }
+      entry.partitions.push(result.answers[i]);
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: [...byTopic.values()] };
+  },
+});
+
+function readPartition(
+  broker: Broker,
+  target: FetchTarget,
+  replicaId: number,
+  isolationLevel: number,
+  apiVersion: number,
+  remainingBytes: number,
+  minOneMessage: boolean,
+): PartitionAnswer {
+  const { partition: requested } = target;
+  const index = requested.partition;
+  if (target.topicName === null) return errorAnswer(index, apiVersion >= 13 && target.topicId !== ZERO_UUID ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const topic = broker.image.topics.get(target.topicName);
+  if (topic === undefined || index < 0 || index >= topic.partitions.length) return errorAnswer(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const replica = broker.replicas.get(`${target.topicName}-${index}`);
+  if (replica === undefined || !replica.isLeader) {
+    const registration = topic.partitions[index];
+    const answer = errorAnswer(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // The leader hint (KIP-951) exists from v12 and is not ignorable.
+    if (apiVersion >= 12) answer.currentLeader = { leaderId: registration.leader, leaderEpoch: registration.leaderEpoch };
+    return answer;
+  }
+  if (requested.currentLeaderEpoch >= 0) {
+    if (requested.currentLeaderEpoch < replica.leaderEpoch) return errorAnswer(index, ErrorCode.FENCED_LEADER_EPOCH, replica);
+    if (requested.currentLeaderEpoch > replica.leaderEpoch) return errorAnswer(index, ErrorCode.UNKNOWN_LEADER_EPOCH, replica);
+  }
+  const isFollower = replicaId >= 0;
+  const fetchOffset = requested.fetchOffset;
+
+  if (isFollower && requested.lastFetchedEpoch >= 0) {
+    const end = replica.log.endOffsetForEpoch(requested.lastFetchedEpoch);
+    if (end !== null && (end.epoch < requested.lastFetchedEpoch || end.endOffset < fetchOffset)) {
+      return { ...errorAnswer(index, ErrorCode.NONE, replica), divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset } };
+      // (only followers send lastFetchedEpoch, which exists from v12, like divergingEpoch)
+    }
+  }
+  if (fetchOffset < replica.logStartOffset || fetchOffset > replica.logEndOffset) {
+    return errorAnswer(index, ErrorCode.OFFSET_OUT_OF_RANGE, replica);
+  }
+  if (isFollower) {
+    const { shouldExpandIsr } = replica.recordFollowerFetch(replicaId, fetchOffset, broker.runtime.now(), requested.logStartOffset);
+    if (shouldExpandIsr) broker.alterIsr(replica, [...replica.isr, replicaId]);
+  }
+  const maxOffset = isFollower ? replica.logEndOffset : isolationLevel === 1 ? replica.lastStableOffset : replica.highWatermark;
+  const maxBytes = Math.max(0, Math.min(requested.partitionMaxBytes, remainingBytes));
+  const data = replica.log.read(fetchOffset, { maxBytes, maxOffset, minOneMessage });
+  let records = data.errorCode === ErrorCode.NONE ? data.records : Buffer.alloc(0);
+  if (apiVersion <= 3) records = downConvert(records, apiVersion <= 1 ? 0 : 1);
+  return {
+    partitionIndex: index,
+    errorCode: ErrorCode.NONE,
+    highWatermark: replica.highWatermark,
+    lastStableOffset: replica.lastStableOffset,
+    logStartOffset: replica.logStartOffset,
+    ...(apiVersion >= 4 ? { abortedTransactions: isolationLevel === 1 ? [] : null } : {}),
+    ...(apiVersion >= 11 ? { preferredReadReplica: -1 } : {}),
+    records,
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Produce (key 0), v0-11. What Kafka's `KafkaApis.handleProduceRequest` / `ReplicaManager.appendRecords`
+ * do, per partition:
+ * - unknown topic or partition: UNKNOWN_TOPIC_OR_PARTITION (Produce never auto-creates); not the leader:
+ *   NOT_LEADER_OR_FOLLOWER with the current leader (KIP-951, v10+);
+ * - records must be one well-formed batch (v3+); a bad CRC or truncated batch is CORRUPT_MESSAGE; a batch
+ *   over `max.message.bytes` is MESSAGE_TOO_LARGE; legacy message sets (v0-2) are up-converted to v2;
+ * - idempotent batches are checked against the producer state: a retried duplicate answers NONE with the
+ *   offsets it already has, a gap OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH;
+ * - acks=-1 refuses up front with NOT_ENOUGH_REPLICAS when the ISR is below `min.insync.replicas`, then
+ *   waits (up to `timeoutMs`) for the high watermark to pass the append: REQUEST_TIMED_OUT if it does not,
+ *   NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile; acks=1 answers after the local append;
+ *   acks=0 sends no response at all.
+ * Leaves out: quotas, transactional verification of partitions (comes with transactions).
+ */
+import {
+  ApiKey,
+  CompressionCodec,
+  decodeMessageSet,
+  detectMagic,
+  encodeRecordBatch,
+  ErrorCode,
+  readBatchHeader,
+  RecordBatchDecodeError,
+  splitBatches,
+  verifyBatchCrc,
+  type ProduceResponseInput,
+  type ProduceResponsePartitionProduceResponseInput,
+} from '../../protocol/index.ts';
+import type { Broker } from '../broker.ts';
+import { NO_LEADER } from '../metadata.ts';
+import type { Replica } from '../partition.ts';
+import { defineHandler } from './handler.ts';
+
+type PartitionAnswer = ProduceResponsePartitionProduceResponseInput;
+
+const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionAnswer => ({
+  index,
+  errorCode,
+  baseOffset: -1n,
+  logAppendTimeMs: -1n,
+  logStartOffset: -1n,
+  recordErrors: [],
+  errorMessage,
+});
+
+/** Up-converts a legacy message set (magic 0/1) into one v2 batch, as Kafka does on append. */
+function upConvert(records: Buffer): Buffer {
+  const messages = decodeMessageSet(records);
+  if (messages.length === 0) throw new RecordBatchDecodeError('empty message set');
+  const timestamps = messages.map((m) => (m.timestamp >= 0n ? m.timestamp : -1n));
+  const baseTimestamp = timestamps[0];
+  const codec = messages[0].compression ?? CompressionCodec.None;
+  return encodeRecordBatch({
+    baseTimestamp,
+    compression: codec,
+    records: messages.map((m, i) => ({
+      key: m.key,
+      value: m.value,
+      offsetDelta: i,
+      timestampDelta: Number(timestamps[i] - baseTimestamp),
+      headers: [],
+    })),
+  });
+}
+
+async function producePartition(
+  broker: Broker,
+  topicName: string,
+  index: number,
+  records: Buffer | null,
+  acks: number,
+  timeoutMs: number,
+  apiVersion: number,
+): Promise<PartitionAnswer> {
+  const topic = broker.image.topics.get(topicName);
+  if (topic === undefined || index < 0 || index >= topic.partitions.length) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const replica = broker.replicas.get(`${topicName}-${index}`);
+  if (replica === undefined || !replica.isLeader) {
+    const registration = topic.partitions[index];
+    const answer = failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // KIP-951's leader hint exists from v10; it is not ignorable, so older versions must not carry it.
+    if (apiVersion >= 10) answer.currentLeader = { leaderId: registration.leader === NO_LEADER ? -1 : registration.leader, leaderEpoch: registration.leaderEpoch };
+    return answer;
+  }
+  if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'Produce request carried no records');
+
+  let batch: Buffer;
+  try {
+    batch = detectMagic(records) < 2 ? upConvert(records) : records;
+    const { batches, truncatedTail } = splitBatches(batch);
+    if (truncatedTail > 0 || batches.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'Truncated record batch');
+    if (apiVersion >= 3 && batches.length !== 1) {
+      return failed(index, ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must contain exactly one record batch');
+    }
+    batch = batches[0];
+    if (!verifyBatchCrc(batch)) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'Record batch is corrupt (CRC mismatch)');
+  } catch (error) {
+    if (error instanceof RecordBatchDecodeError) return failed(index, ErrorCode.CORRUPT_MESSAGE, error.message);
+    throw error;
+  }
+
+  const config = broker.topicConfig(topic);
+  const maxMessageBytes = config.number('max.message.bytes');
+  if (batch.length > maxMessageBytes) {
+    return failed(index, ErrorCode.MESSAGE_TOO_LARGE, `The batch of ${batch.length} bytes is larger than max.message.bytes ${maxMessageBytes}`);
+  }
+  const minInsyncReplicas = config.number('min.insync.replicas');
+  if (acks === -1 && replica.isr.length < minInsyncReplicas) return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS);
+
+  const header = readBatchHeader(batch);
+  const check = replica.producerState.check(header);
+  if (check.kind === 'error') return failed(index, check.errorCode);
+  if (check.kind === 'duplicate') {
+    return { index, errorCode: ErrorCode.NONE, baseOffset: check.batch.firstOffset, logAppendTimeMs: -1n, logStartOffset: replica.logStartOffset, recordErrors: [], errorMessage: null };
+  }
+
+  const appended = replica.log.appendAsLeader(batch, { leaderEpoch: replica.leaderEpoch, nowMs: broker.runtime.now() });
+  if (appended.errorCode !== ErrorCode.NONE) return failed(index, appended.errorCode, appended.errorMessage ?? null);
+  replica.producerState.update(header, appended.firstOffset, appended.lastOffset);
+  replica.afterLeaderAppend();
+
+  const answer: PartitionAnswer = {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: appended.firstOffset,
+    logAppendTimeMs: appended.logAppendTime,
+    logStartOffset: replica.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+  };
+  if (acks !== -1) return answer;
+  const errorCode = await waitForReplication(replica, appended.lastOffset + 1n, minInsyncReplicas, timeoutMs);
+  return errorCode === ErrorCode.NONE ? answer : failed(index, errorCode);
+}
+
+function waitForReplication(replica: Replica, requiredOffset: bigint, minInsyncReplicas: number, timeoutMs: number): Promise<number> {
+  return replica.waitForHighWatermark(requiredOffset, minInsyncReplicas, timeoutMs);
+}
+
+export const produceHandler = defineHandler({
+  apiKey: ApiKey.Produce,
+  minVersion: 0,
+  maxVersion: 11,
+  handle: async ({ broker, header }, request): Promise<ProduceResponseInput | null> => {
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+      return {
+        throttleTimeMs: 0,
+        responses: request.topicData.map((topic) => ({
+          name: topic.name,
+          partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
+        })),
+      };
+    }
+    const responses = await Promise.all(
+      request.topicData.map(async (topic) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(
+          topic.partitionData.map((p) =>
+            producePartition(broker, topic.name, p.index, p.records, request.acks, request.timeoutMs, header.apiVersion),
+          ),
+        ),
+      })),
+    );
+    if (request.acks === 0) return null;
+    return { responses, throttleTimeMs: 0 };
+  },
+});
