@@ -166,7 +166,8 @@ export class Broker implements FrameEndpoint {
     const now = this.runtime.now();
     for (const replica of this.replicas.values()) {
       replica.log.deleteOldSegments(now, replica.highWatermark);
-      if (replica.log.config.cleanupPolicy.includes('compact')) replica.log.compact(now);
+      // Kafka's cleaner never cleans past the last stable offset (open transactions stay intact).
+      if (replica.log.config.cleanupPolicy.includes('compact')) replica.log.compact(now, { lastStableOffset: replica.lastStableOffset });
     }
   }
 
@@ -214,7 +215,7 @@ export class Broker implements FrameEndpoint {
     if (replica !== undefined && replica.topicId === topic.topicId) return replica;
     let log = this.logs.get(key);
     if (log === undefined || (replica !== undefined && replica.topicId !== topic.topicId)) {
-      log = new PartitionLog({ store: new InMemorySegmentStore(), config: this.logConfig(topic), nowMs: this.runtime.now() });
+      log = new PartitionLog({ store: new InMemorySegmentStore(), config: this.logConfig(topic), nowMs: this.runtime.now(), runtime: this.runtime });
       this.logs.set(key, log);
     }
     replica = new Replica(this.id, topic.name, partition, topic.topicId, log, this.runtime);

@@ -185,7 +185,8 @@ class LeaderFetcher {
       const header = readBatchHeader(batch);
       const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
       if (lastOffset < replica.logEndOffset) continue;
-      if (header.baseOffset !== replica.logEndOffset) break;
+      // Compaction leaves offset gaps on the leader, so a batch may start past our end; it must not overlap it.
+      if (header.baseOffset < replica.logEndOffset) break;
       replica.log.appendAsFollower(batch);
       replica.producerState.update(header, header.baseOffset, lastOffset);
     }

@@ -116,7 +116,9 @@ async function producePartition(
   }
 
   const appended = replica.log.appendAsLeader(batch, { leaderEpoch: replica.leaderEpoch, nowMs: broker.runtime.now() });
-  if (appended.errorCode !== ErrorCode.NONE) return failed(index, appended.errorCode, appended.errorMessage ?? null);
+  if (appended.errorCode !== ErrorCode.NONE) {
+    return { ...failed(index, appended.errorCode, appended.errorMessage ?? null), recordErrors: appended.recordErrors };
+  }
   replica.producerState.update(header, appended.firstOffset, appended.lastOffset);
   replica.afterLeaderAppend();
 

@@ -11,6 +11,9 @@
  *   the log end offset becomes the target.
  *
  * Time: operations that are not given `nowMs` ask the runtime, or reuse the last time the log was told.
+ *
+ * Left out: log directory renames (future / stray / delete directories), aborted-transaction collection for
+ * read_committed reads, the memory-mapped-buffer-closed checks and the async `.deleted` removal.
  */
 import { assert } from '../../runtime/assert.ts';
 import type { Prng, Runtime } from '../../runtime/runtime.ts';

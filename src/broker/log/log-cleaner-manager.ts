@@ -8,6 +8,9 @@
  * A pass runs when the dirty section is not empty, or when some batch's tombstone delete horizon (KIP-534) has
  * passed; Kafka's cleaner threads would instead wait for `min.cleanable.dirty.ratio` (default 0.5) or
  * `max.compaction.lag.ms`, which kafkasim leaves to whoever calls `compact()`.
+ *
+ * Left out: the `cleaner-offset-checkpoint` file (the checkpoint is a field of the log, kept across a crash as the
+ * file would be, and reset when it falls outside the log), cleaning pauses and aborts, uncleanable partitions.
  */
 import { batchesFrom } from './file-records.ts';
 import { minBigint } from './local-log.ts';

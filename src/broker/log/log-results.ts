@@ -1,6 +1,8 @@
 /**
  * What the partition log's operations answer (Kafka's `LogAppendInfo`, `FetchDataInfo`, the cleaner's stats):
  * plain values carrying Kafka error codes, never exceptions, so a handler copies them into a response.
+ *
+ * Left out: `LogAppendInfo`'s validation stats and leader-HW change hints, `FetchDataInfo`'s aborted transactions.
  */
 import type { RecordError } from './log-validator.ts';
 

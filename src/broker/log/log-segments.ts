@@ -4,6 +4,8 @@
  * sorted is enough: a log holds few segments and lookups are binary searches.
  *
  * Invariant (asserted on every change): base offsets strictly increase.
+ *
+ * Left out: the concurrent skip list (kafkasim is single-threaded) and `LogSegments.sizeInBytes` over a range.
  */
 import { assert } from '../../runtime/assert.ts';
 import type { LogSegment } from './segment.ts';

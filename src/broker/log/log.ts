@@ -133,6 +133,8 @@ export class PartitionLog {
   appendAsLeader(records: Buffer, options: { leaderEpoch: number; nowMs: number; origin?: AppendOrigin }): LogAppendResult {
     this.assertUsable();
     const nowMs = this.local.now(options.nowMs);
+    // Kafka appends nothing and answers without an error when there are no valid bytes at all.
+    if (records.length === 0) return this.failedAppend(ErrorCode.NONE, null, []);
     const config = this.local.config;
     const validated = validateAsLeader({
       records,

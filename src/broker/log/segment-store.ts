@@ -59,10 +59,21 @@ export interface SegmentStore {
   crash(options: CrashOptions): void;
 }
 
-const INITIAL_CAPACITY = 1024;
+const FIRST_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * A file as a list of chunks, each written once and never moved: an append copies only the new bytes (a single
+ * growing buffer would copy everything it holds at each doubling, and touch fresh memory each time). Chunks
+ * grow from 16 KiB to 4 MiB, so a small log stays small. A read inside one chunk is a view; a read spanning
+ * chunks is a copy (a Fetch of up to `max.bytes` spans at most two of the large ones).
+ */
 class InMemorySegmentFile implements SegmentFile {
-  private bytes: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  private chunks: Buffer[] = [];
+  /** File position of each chunk's first byte. */
+  private starts: number[] = [];
+  /** Bytes used in the last chunk. */
+  private lastUsed = 0;
   private length = 0;
   private durableLength = 0;
 
@@ -78,32 +89,72 @@ class InMemorySegmentFile implements SegmentFile {
 
   append(bytes: Uint8Array): number {
     const position = this.length;
-    const needed = position + bytes.length;
-    if (needed > this.bytes.length) {
-      let capacity = this.bytes.length;
-      while (capacity < needed) capacity *= 2;
-      const grown = Buffer.allocUnsafe(capacity);
-      this.bytes.copy(grown, 0, 0, position);
-      this.bytes = grown;
+    const last = this.chunks[this.chunks.length - 1];
+    if (last === undefined || last.length - this.lastUsed < bytes.length) {
+      const previous = last?.length ?? FIRST_CHUNK_BYTES / 2;
+      const capacity = Math.max(bytes.length, Math.min(MAX_CHUNK_BYTES, previous * 2));
+      this.chunks.push(Buffer.allocUnsafe(capacity));
+      this.starts.push(position);
+      this.lastUsed = 0;
     }
-    this.bytes.set(bytes, position);
-    this.length = needed;
+    this.chunks[this.chunks.length - 1].set(bytes, this.lastUsed);
+    this.lastUsed += bytes.length;
+    this.length = position + bytes.length;
     return position;
+  }
+
+  /** Index of the chunk holding `position` (the last chunk for the end of file). */
+  private chunkAt(position: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.starts[mid] <= position) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  private chunkEnd(index: number): number {
+    return index === this.chunks.length - 1 ? this.length : this.starts[index + 1];
   }
 
   read(position: number, length: number): Buffer {
     assert(Number.isInteger(position) && position >= 0 && position <= this.length, `read position ${position} within ${this.name} of ${this.length} bytes`);
     assert(Number.isInteger(length) && length >= 0, `read length ${length} is a byte count`);
-    return this.bytes.subarray(position, Math.min(this.length, position + length));
+    const end = Math.min(this.length, position + length);
+    if (end === position || this.chunks.length === 0) return Buffer.alloc(0);
+    let index = this.chunkAt(position);
+    const first = this.chunks[index];
+    if (end <= this.chunkEnd(index)) return first.subarray(position - this.starts[index], end - this.starts[index]);
+    const parts: Buffer[] = [];
+    let at = position;
+    while (at < end) {
+      const chunkEnd = Math.min(end, this.chunkEnd(index));
+      parts.push(this.chunks[index].subarray(at - this.starts[index], chunkEnd - this.starts[index]));
+      at = chunkEnd;
+      index++;
+    }
+    return Buffer.concat(parts, end - position);
   }
 
   truncate(size: number): void {
     assert(Number.isInteger(size) && size >= 0, `truncate size ${size} is a byte count`);
     if (size >= this.length) return;
-    // A fresh buffer, so views handed out earlier never see bytes a later append writes over the cut.
-    const kept = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, size));
-    this.bytes.copy(kept, 0, 0, size);
-    this.bytes = kept;
+    if (size === 0) {
+      this.chunks = [];
+      this.starts = [];
+      this.lastUsed = 0;
+    } else {
+      const index = this.chunkAt(size === this.length ? size : Math.max(0, size - 1));
+      // The cut chunk moves to a fresh buffer, so views handed out earlier never see bytes a later append writes.
+      const keptBytes = size - this.starts[index];
+      const kept = Buffer.allocUnsafe(Math.max(FIRST_CHUNK_BYTES, keptBytes));
+      this.chunks[index].copy(kept, 0, 0, keptBytes);
+      this.chunks = [...this.chunks.slice(0, index), kept];
+      this.starts = this.starts.slice(0, index + 1);
+      this.lastUsed = keptBytes;
+    }
     this.length = size;
     if (this.durableLength > size) this.durableLength = size;
   }
@@ -120,7 +171,7 @@ class InMemorySegmentFile implements SegmentFile {
   }
 }
 
-/** The default store: a map of names to growable buffers. */
+/** The default store: a map of names to chunked in-memory files. */
 export class InMemorySegmentStore implements SegmentStore {
   private readonly files = new Map<string, InMemorySegmentFile>();
 

@@ -53,6 +53,13 @@ describe('appendAsLeader', () => {
     expect(readAll(log).map((r) => [r.offset, r.value])).toEqual([[0n, 'v0'], [1n, 'v1'], [2n, 'v2'], [3n, 'v0'], [4n, 'v1']]);
   });
 
+  it('appends nothing, without an error, for empty records (as Kafka does with no valid bytes)', () => {
+    const { log, store } = newLog();
+    const before = observable(log, store);
+    expect(log.appendAsLeader(Buffer.alloc(0), { leaderEpoch: 0, nowMs: T0 })).toMatchObject({ errorCode: ErrorCode.NONE, firstOffset: -1n, validBytes: 0 });
+    expect(observable(log, store)).toEqual(before);
+  });
+
   it('lets coordinators append control batches that clients may not', () => {
     const { log, store } = newLog();
     const marker = encodeEndTxnMarkerBatch({ type: 1, coordinatorEpoch: 0, producerId: 7n, producerEpoch: 0, timestamp: BigInt(T0) });
