@@ -281,8 +281,13 @@ export class Broker implements FrameEndpoint {
     const apiKey = header.apiKey as ApiKeyNumber;
     if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion || !hasVersion(schemas.request, header.apiVersion)) {
       if (apiKey === ApiKey.ApiVersions) {
-        // Kafka answers an ApiVersions it cannot parse with a v0 body carrying UNSUPPORTED_VERSION and its versions.
-        return encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApiVersions() });
+        // KIP-511: a v0 body with UNSUPPORTED_VERSION listing only ApiVersions' own range
+        // (ApiVersionsRequest.getErrorResponse), so the client retries with a version it can use.
+        const own = HANDLERS_BY_KEY.get(ApiKey.ApiVersions)!;
+        return encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, {
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: own.minVersion, maxVersion: own.maxVersion }],
+        }).subarray(4);
       }
       throw new CloseConnectionSignal(`unsupported version ${header.apiVersion} of api key ${header.apiKey}`);
     }

@@ -7,8 +7,9 @@
  * Rules, as `ProducerAppendInfo.checkSequence` applies them to client appends:
  * - an epoch older than the producer's current one: INVALID_PRODUCER_EPOCH;
  * - a batch whose sequences match one of the last five: a duplicate (NONE with the original offsets);
- * - a new epoch must start at sequence 0; otherwise the first sequence must follow the last one
- *   (wrapping at 2^31-1): anything else is OUT_OF_ORDER_SEQUENCE_NUMBER.
+ * - a producer the partition has no state for may start at any sequence (KIP-360); a new epoch of a known
+ *   producer must start at 0; otherwise the first sequence must follow the last one (wrapping at 2^31-1):
+ *   anything else is OUT_OF_ORDER_SEQUENCE_NUMBER.
  * Leaders and followers both update the state from the batches they append, so a new leader already knows
  * every producer; after a truncation the state is rebuilt from the remaining log.
  *
@@ -26,6 +27,8 @@ export interface BatchMetadata {
   readonly lastSequence: number;
   readonly firstOffset: bigint;
   readonly lastOffset: bigint;
+  /** The batch's max timestamp as appended: a duplicate's answer reports it as the append time. */
+  readonly timestamp: bigint;
 }
 
 export interface ProducerEntry {
@@ -55,9 +58,8 @@ export class ProducerStateManager {
   check(header: RecordBatchHeader): SequenceCheck {
     if (header.producerId === NO_PRODUCER_ID) return { kind: 'append' };
     const entry = this.producers.get(header.producerId);
-    if (entry === undefined) {
-      return header.baseSequence === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
-    }
+    // KIP-360: with no state for the producer (new, or expired) any first sequence is accepted.
+    if (entry === undefined) return { kind: 'append' };
     if (header.producerEpoch < entry.epoch) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH };
     if (header.producerEpoch > entry.epoch) {
       return header.baseSequence === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
@@ -71,7 +73,7 @@ export class ProducerStateManager {
   }
 
   /** Records an appended batch (leader or follower). Control batches end a transaction. */
-  update(header: RecordBatchHeader, firstOffset: bigint, lastOffset: bigint): void {
+  update(header: RecordBatchHeader, firstOffset: bigint, lastOffset: bigint, timestamp: bigint = header.maxTimestamp): void {
     if (header.producerId === NO_PRODUCER_ID) return;
     let entry = this.producers.get(header.producerId);
     if (entry === undefined || header.producerEpoch > entry.epoch) {
@@ -84,7 +86,7 @@ export class ProducerStateManager {
     }
     if (header.isTransactional && entry.currentTxnFirstOffset === null) entry.currentTxnFirstOffset = firstOffset;
     if (header.baseSequence >= 0) {
-      entry.batches.push({ firstSequence: header.baseSequence, lastSequence: lastSequenceOf(header), firstOffset, lastOffset });
+      entry.batches.push({ firstSequence: header.baseSequence, lastSequence: lastSequenceOf(header), firstOffset, lastOffset, timestamp });
       if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
     }
   }

@@ -11,7 +11,7 @@
  *
  * Left out: fetch sessions (KIP-227; every fetch is full), throttling, tiered storage.
  */
-import { ApiKey, ErrorCode, readBatchHeader, splitBatches, type FetchResponse } from '../protocol/index.ts';
+import { ApiKey, ErrorCode, readBatchHeader, splitBatches, type FetchResponse, type ListOffsetsResponse } from '../protocol/index.ts';
 import type { Broker } from './broker.ts';
 import type { BrokerConnection } from './ports.ts';
 import type { Replica } from './partition.ts';
@@ -89,8 +89,9 @@ class LeaderFetcher {
             timeoutMs: 30_000,
           })) as FetchResponse;
           if (this.isStopped || this.broker.status !== 'running') break;
-          const progressed = this.process(response);
-          if (!progressed) await this.delay(config.int('replica.fetch.backoff.ms'));
+          const { progressed, outOfRange } = this.process(response);
+          for (const replica of outOfRange) await this.handleOutOfRange(connection, replica);
+          if (!progressed && outOfRange.length === 0) await this.delay(config.int('replica.fetch.backoff.ms'));
         } catch {
           this.connection?.close();
           this.connection = null;
@@ -150,9 +151,10 @@ class LeaderFetcher {
     };
   }
 
-  /** Applies a fetch answer; returns false when no partition could make progress (back off). */
-  private process(response: FetchResponse): boolean {
+  /** Applies a fetch answer; `progressed` is false when no partition moved (back off). */
+  private process(response: FetchResponse): { progressed: boolean; outOfRange: Replica[] } {
     let progressed = false;
+    const outOfRange: Replica[] = [];
     for (const topic of response.responses) {
       for (const answer of topic.partitions) {
         const replica = this.broker.replicas.get(`${topic.topic}-${answer.partitionIndex}`);
@@ -167,16 +169,43 @@ class LeaderFetcher {
           if (answer.records !== null && answer.records.length > 0) this.append(replica, answer.records);
           replica.updateFollowerHighWatermark(answer.highWatermark);
           if (answer.logStartOffset > replica.logStartOffset) replica.log.maybeIncrementLogStartOffset(answer.logStartOffset);
-        } else if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          progressed = true;
-          if (answer.logStartOffset >= 0n && replica.logEndOffset < answer.logStartOffset) {
-            replica.log.truncateFullyAndStartAt(answer.logStartOffset);
-            replica.rebuildProducerState();
-          } else if (answer.highWatermark >= 0n) replica.truncateTo(answer.highWatermark);
-        }
+        } else if (answer.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) outOfRange.push(replica);
       }
     }
-    return progressed;
+    return { progressed, outOfRange };
+  }
+
+  /**
+   * `AbstractFetcherThread.fetchOffsetAndTruncate`: ask the leader its log end (ListOffsets latest, which a
+   * follower gets as the log end); past it, truncate to it; behind the leader's log start, start over there.
+   */
+  private async handleOutOfRange(connection: BrokerConnection, replica: Replica): Promise<void> {
+    const ask = async (timestamp: bigint): Promise<bigint | null> => {
+      const response = (await connection.request(
+        ApiKey.ListOffsets,
+        7,
+        {
+          replicaId: this.broker.id,
+          isolationLevel: 0,
+          topics: [{ name: replica.topic, partitions: [{ partitionIndex: replica.partition, currentLeaderEpoch: replica.leaderEpoch, timestamp }] }],
+        },
+        { timeoutMs: 30_000 },
+      )) as ListOffsetsResponse;
+      const answer = response.topics[0]?.partitions[0];
+      return answer !== undefined && answer.errorCode === ErrorCode.NONE ? answer.offset : null;
+    };
+    const leaderEnd = await ask(-1n);
+    if (leaderEnd === null || replica.role !== 'follower') return;
+    if (leaderEnd < replica.logEndOffset) {
+      replica.truncateTo(leaderEnd);
+      return;
+    }
+    const leaderStart = await ask(-2n);
+    if (leaderStart === null || replica.role !== 'follower') return;
+    if (replica.logEndOffset < leaderStart) {
+      replica.log.truncateFullyAndStartAt(leaderStart);
+      replica.rebuildProducerState();
+    }
   }
 
   private append(replica: Replica, records: Buffer): void {

@@ -2,8 +2,8 @@
  * CreateTopics (key 19), v0-7, validated as Kafka's controller does (`ReplicationControlManager.createTopics`):
  * Kafka's name rules (INVALID_TOPIC_EXCEPTION, including '.'/'_' collisions), TOPIC_ALREADY_EXISTS,
  * INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR (non-positive, or more than the registered brokers),
- * INVALID_CONFIG for unknown names and bad values, INVALID_REQUEST for a name given twice or assignments
- * together with counts. -1 partitions or replication factor take the broker defaults. `validateOnly` checks
+ * INVALID_CONFIG for unknown names and bad values, INVALID_REQUEST for assignments together with counts, and one
+ * INVALID_REQUEST "Duplicate topic name." (after the other answers) for a name given twice. -1 partitions or replication factor take the broker defaults. `validateOnly` checks
  * everything and creates nothing. v5+ answers with the topic's partition count, replication factor and
  * effective configs.
  * Leaves out: create-topic policies.
@@ -42,7 +42,8 @@ export const createTopicsHandler = defineHandler({
     for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
     const registeredBrokers = broker.controller.current.brokers.size;
 
-    const results = request.topics.map((topic): TopicResult => {
+    const duplicated = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
+    const results = request.topics.filter((topic) => counts.get(topic.name) === 1).map((topic): TopicResult => {
       const failed = (errorCode: number, errorMessage: string): TopicResult => ({
         name: topic.name,
         errorCode,
@@ -51,7 +52,6 @@ export const createTopicsHandler = defineHandler({
         replicationFactor: -1,
         configs: null,
       });
-      if (counts.get(topic.name)! > 1) return failed(ErrorCode.INVALID_REQUEST, `Create topics request from client contains multiple entries for the topic ${topic.name}`);
       const nameProblem = invalidTopicNameReason(topic.name);
       if (nameProblem !== null) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
       const image = broker.controller.current;
@@ -126,6 +126,10 @@ export const createTopicsHandler = defineHandler({
         configs: header.apiVersion >= 5 ? describeConfigs(broker, overrides) : null,
       };
     });
+    // ControllerApis.createTopics: a name given twice gets one answer, after the others, and is not created.
+    for (const name of duplicated) {
+      results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', numPartitions: -1, replicationFactor: -1, configs: null });
+    }
     return { throttleTimeMs: 0, topics: results };
   },
 });

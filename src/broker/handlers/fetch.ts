@@ -32,6 +32,7 @@ import type { Broker } from '../broker.ts';
 import { topicById } from '../metadata.ts';
 import type { Replica } from '../partition.ts';
 import { defineHandler } from './handler.ts';
+import { leaderEndpoints } from './produce.ts';
 
 type PartitionAnswer = FetchResponsePartitionDataInput;
 
@@ -41,13 +42,14 @@ interface FetchTarget {
   readonly partition: FetchRequest['topics'][number]['partitions'][number];
 }
 
-function errorAnswer(partitionIndex: number, errorCode: number, replica?: Replica): PartitionAnswer {
+/** Kafka's createLogReadResult for a failed partition: -1 offsets, no records (followers ask ListOffsets). */
+function errorAnswer(partitionIndex: number, errorCode: number): PartitionAnswer {
   return {
     partitionIndex,
     errorCode,
-    highWatermark: replica?.highWatermark ?? -1n,
-    lastStableOffset: replica?.lastStableOffset ?? -1n,
-    logStartOffset: replica?.logStartOffset ?? -1n,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
     records: Buffer.alloc(0),
   };
 }
@@ -135,7 +137,8 @@ export const fetchHandler = defineHandler({
       }
       entry.partitions.push(result.answers[i]);
     });
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: [...byTopic.values()] };
+    const nodeEndpoints = header.apiVersion >= 16 ? leaderEndpoints(broker, result.answers) : [];
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: [...byTopic.values()], ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}) };
   },
 });
 
@@ -157,13 +160,13 @@ function readPartition(
   if (replica === undefined || !replica.isLeader) {
     const registration = topic.partitions[index];
     const answer = errorAnswer(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    // The leader hint (KIP-951) exists from v12 and is not ignorable.
-    if (apiVersion >= 12) answer.currentLeader = { leaderId: registration.leader, leaderEpoch: registration.leaderEpoch };
+    // Kafka fills the leader hint (KIP-951) from v16, with the leader's endpoint in nodeEndpoints.
+    if (apiVersion >= 16) answer.currentLeader = { leaderId: registration.leader, leaderEpoch: registration.leaderEpoch };
     return answer;
   }
   if (requested.currentLeaderEpoch >= 0) {
-    if (requested.currentLeaderEpoch < replica.leaderEpoch) return errorAnswer(index, ErrorCode.FENCED_LEADER_EPOCH, replica);
-    if (requested.currentLeaderEpoch > replica.leaderEpoch) return errorAnswer(index, ErrorCode.UNKNOWN_LEADER_EPOCH, replica);
+    if (requested.currentLeaderEpoch < replica.leaderEpoch) return errorAnswer(index, ErrorCode.FENCED_LEADER_EPOCH);
+    if (requested.currentLeaderEpoch > replica.leaderEpoch) return errorAnswer(index, ErrorCode.UNKNOWN_LEADER_EPOCH);
   }
   const isFollower = replicaId >= 0;
   const fetchOffset = requested.fetchOffset;
@@ -171,12 +174,18 @@ function readPartition(
   if (isFollower && requested.lastFetchedEpoch >= 0) {
     const end = replica.log.endOffsetForEpoch(requested.lastFetchedEpoch);
     if (end !== null && (end.epoch < requested.lastFetchedEpoch || end.endOffset < fetchOffset)) {
-      return { ...errorAnswer(index, ErrorCode.NONE, replica), divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset } };
-      // (only followers send lastFetchedEpoch, which exists from v12, like divergingEpoch)
+      // Only followers send lastFetchedEpoch, which exists from v12 like divergingEpoch.
+      return {
+        ...errorAnswer(index, ErrorCode.NONE),
+        highWatermark: replica.highWatermark,
+        lastStableOffset: replica.lastStableOffset,
+        logStartOffset: replica.logStartOffset,
+        divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
+      };
     }
   }
   if (fetchOffset < replica.logStartOffset || fetchOffset > replica.logEndOffset) {
-    return errorAnswer(index, ErrorCode.OFFSET_OUT_OF_RANGE, replica);
+    return errorAnswer(index, ErrorCode.OFFSET_OUT_OF_RANGE);
   }
   if (isFollower) {
     const { shouldExpandIsr } = replica.recordFollowerFetch(replicaId, fetchOffset, broker.runtime.now(), requested.logStartOffset);

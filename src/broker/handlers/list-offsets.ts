@@ -1,56 +1,63 @@
 /**
- * ListOffsets (key 2), v0-10: earliest (-2) is the log start offset; latest (-1) the high watermark, or the
- * last stable offset for READ_COMMITTED (v2+); max timestamp (-3, v7+, KIP-734) the offset of the record with
- * the largest timestamp; any other timestamp the first offset whose timestamp is at or after it, or -1 with
- * timestamp -1 when there is none. Only the leader answers (NOT_LEADER_OR_FOLLOWER); a stale
- * `currentLeaderEpoch` is FENCED_LEADER_EPOCH. v0 answers in `oldStyleOffsets`.
- * Leaves out: -4 (earliest local, tiered storage) and -5 (earliest pending upload), answered as earliest.
+ * ListOffsets (key 2), v0-10: earliest (-2) is the log start offset; latest (-1) the high watermark, the last
+ * stable offset for READ_COMMITTED (v2+), or the log end for a follower (replicaId >= 0); max timestamp (-3,
+ * v7+, KIP-734) the offset of the record with the largest timestamp; any other timestamp the first offset whose
+ * timestamp is at or after it, or -1/-1/-1 when there is none. A special timestamp older than its version is
+ * UNSUPPORTED_VERSION (Kafka's isListOffsetsTimestampUnsupported). Only the leader answers
+ * (NOT_LEADER_OR_FOLLOWER); a stale `currentLeaderEpoch` is FENCED_LEADER_EPOCH. v0 answers in
+ * `oldStyleOffsets`; `leaderEpoch` exists from v4.
+ * Leaves out: tiered storage (-4 earliest local answers the log start, -5 latest tiered answers -1).
  */
 import { ApiKey, ErrorCode, type ListOffsetsResponseListOffsetsPartitionResponseInput } from '../../protocol/index.ts';
 import { defineHandler } from './handler.ts';
 
 const LATEST = -1n;
-const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
 
 export const listOffsetsHandler = defineHandler({
   apiKey: ApiKey.ListOffsets,
   minVersion: 0,
   maxVersion: 10,
-  handle: ({ broker, header }, request) => ({
-    throttleTimeMs: 0,
-    topics: request.topics.map((topic) => ({
-      name: topic.name,
-      partitions: topic.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {
-        const failed = (errorCode: number) => ({ partitionIndex: p.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1, oldStyleOffsets: [] });
-        const registration = broker.image.topics.get(topic.name)?.partitions[p.partitionIndex];
-        if (registration === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        const replica = broker.replicas.get(`${topic.name}-${p.partitionIndex}`);
-        if (replica === undefined || !replica.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-        if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return failed(ErrorCode.FENCED_LEADER_EPOCH);
-        if (p.currentLeaderEpoch > replica.leaderEpoch) return failed(ErrorCode.UNKNOWN_LEADER_EPOCH);
-        let offset: bigint;
-        let timestamp = -1n;
-        if (p.timestamp === LATEST) offset = request.isolationLevel === 1 ? replica.lastStableOffset : replica.highWatermark;
-        else if (p.timestamp === EARLIEST || p.timestamp === -4n || p.timestamp === -5n) offset = replica.logStartOffset;
-        else if (p.timestamp === MAX_TIMESTAMP) {
-          const found = replica.log.offsetOfMaxTimestamp(replica.highWatermark);
-          offset = found?.offset ?? -1n;
-          timestamp = found?.timestamp ?? -1n;
-        } else {
-          const found = replica.log.offsetForTimestamp(p.timestamp, replica.highWatermark);
-          offset = found?.offset ?? -1n;
-          timestamp = found?.timestamp ?? -1n;
-        }
-        return {
-          partitionIndex: p.partitionIndex,
-          errorCode: ErrorCode.NONE,
-          oldStyleOffsets: header.apiVersion === 0 ? (offset >= 0n ? [offset] : []) : [],
-          timestamp,
-          offset,
-          leaderEpoch: replica.leaderEpoch,
-        };
-      }),
-    })),
-  }),
+  handle: ({ broker, header }, request) => {
+    const version = header.apiVersion;
+    /** Fields by version: v0 answers in `oldStyleOffsets`; `timestamp`/`offset` exist from v1, `leaderEpoch` from v4. */
+    const answer = (partitionIndex: number, errorCode: number, found: { timestamp: bigint; offset: bigint; leaderEpoch: number } | null) => {
+      const result: ListOffsetsResponseListOffsetsPartitionResponseInput = { partitionIndex, errorCode };
+      if (version === 0) result.oldStyleOffsets = found !== null && found.offset >= 0n ? [found.offset] : [];
+      else {
+        result.timestamp = found?.timestamp ?? -1n;
+        result.offset = found?.offset ?? -1n;
+        if (version >= 4) result.leaderEpoch = found?.leaderEpoch ?? -1;
+      }
+      return result;
+    };
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {
+          const failed = (errorCode: number) => answer(p.partitionIndex, errorCode, null);
+          const registration = broker.image.topics.get(topic.name)?.partitions[p.partitionIndex];
+          if (registration === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const replica = broker.replicas.get(`${topic.name}-${p.partitionIndex}`);
+          if (replica === undefined || !replica.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return failed(ErrorCode.FENCED_LEADER_EPOCH);
+          if (p.currentLeaderEpoch > replica.leaderEpoch) return failed(ErrorCode.UNKNOWN_LEADER_EPOCH);
+          // Kafka's isListOffsetsTimestampUnsupported: max timestamp needs v7, earliest-local v8.
+          if ((p.timestamp === MAX_TIMESTAMP && version < 7) || (p.timestamp === EARLIEST_LOCAL && version < 8)) {
+            return failed(ErrorCode.UNSUPPORTED_VERSION);
+          }
+          // Followers and debugging tools (replicaId >= 0) may read to the log end; consumers to the HW or LSO.
+          const fetchable = request.replicaId >= 0 ? replica.logEndOffset : request.isolationLevel === 1 ? replica.lastStableOffset : replica.highWatermark;
+          if (p.timestamp === LATEST) {
+            return answer(p.partitionIndex, ErrorCode.NONE, { timestamp: -1n, offset: fetchable, leaderEpoch: replica.log.latestEpoch() ?? -1 });
+          }
+          if (p.timestamp === LATEST_TIERED) return answer(p.partitionIndex, ErrorCode.NONE, null);
+          return answer(p.partitionIndex, ErrorCode.NONE, replica.log.fetchOffsetByTimestamp(p.timestamp, fetchable));
+        }),
+      })),
+    };
+  },
 });

@@ -5,7 +5,8 @@
  * Auto topic creation as Kafka does it: when the broker has `auto.create.topics.enable` (default true) and
  * the request allows it (`allowAutoTopicCreation`, v4+; always for v0-3), a missing topic with a valid name
  * is created with `num.partitions` and `default.replication.factor`, and this answer reports it as
- * LEADER_NOT_AVAILABLE so the client retries; an invalid name gets INVALID_TOPIC_EXCEPTION.
+ * UNKNOWN_TOPIC_OR_PARTITION (a KRaft broker's answer while the controller creates it) so the client retries;
+ * an invalid name gets INVALID_TOPIC_EXCEPTION.
  * Leaves out: authorized operations (reported as the "not requested" sentinel).
  */
 import { ApiKey, ErrorCode, ZERO_UUID, type MetadataResponseInput, type MetadataResponseTopicInput } from '../../protocol/index.ts';
@@ -52,7 +53,9 @@ export function autoCreateTopic(broker: Broker, name: string): number {
   if (!broker.controller.current.topics.has(name)) {
     broker.controller.createTopic({ name, numPartitions: broker.config.int('num.partitions'), replicationFactor });
   }
-  return ErrorCode.LEADER_NOT_AVAILABLE;
+  // A KRaft broker forwards the creation to the controller and answers UNKNOWN_TOPIC_OR_PARTITION meanwhile
+  // (AutoTopicCreationManager); LEADER_NOT_AVAILABLE was the ZooKeeper path's answer.
+  return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
 export const metadataHandler = defineHandler({

@@ -89,7 +89,8 @@ async function producePartition(
   try {
     batch = detectMagic(records) < 2 ? upConvert(records) : records;
     const { batches, truncatedTail } = splitBatches(batch);
-    if (truncatedTail > 0 || batches.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'Truncated record batch');
+    // ProduceRequest.validateRecords finds no whole batch in a cut-short one: INVALID_RECORD, as in Kafka.
+    if (truncatedTail > 0 || batches.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'Produce request must have at least one whole record batch');
     if (apiVersion >= 3 && batches.length !== 1) {
       return failed(index, ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must contain exactly one record batch');
     }
@@ -112,14 +113,15 @@ async function producePartition(
   const check = replica.producerState.check(header);
   if (check.kind === 'error') return failed(index, check.errorCode);
   if (check.kind === 'duplicate') {
-    return { index, errorCode: ErrorCode.NONE, baseOffset: check.batch.firstOffset, logAppendTimeMs: -1n, logStartOffset: replica.logStartOffset, recordErrors: [], errorMessage: null };
+    // UnifiedLog.append answers a duplicate with the original offsets and its timestamp as the append time.
+    return { index, errorCode: ErrorCode.NONE, baseOffset: check.batch.firstOffset, logAppendTimeMs: check.batch.timestamp, logStartOffset: replica.logStartOffset, recordErrors: [], errorMessage: null };
   }
 
   const appended = replica.log.appendAsLeader(batch, { leaderEpoch: replica.leaderEpoch, nowMs: broker.runtime.now() });
   if (appended.errorCode !== ErrorCode.NONE) {
     return { ...failed(index, appended.errorCode, appended.errorMessage ?? null), recordErrors: appended.recordErrors };
   }
-  replica.producerState.update(header, appended.firstOffset, appended.lastOffset);
+  replica.producerState.update(header, appended.firstOffset, appended.lastOffset, appended.maxTimestamp);
   replica.afterLeaderAppend();
 
   const answer: PartitionAnswer = {
@@ -138,6 +140,17 @@ async function producePartition(
 
 function waitForReplication(replica: Replica, requiredOffset: bigint, minInsyncReplicas: number, timeoutMs: number): Promise<number> {
   return replica.waitForHighWatermark(requiredOffset, minInsyncReplicas, timeoutMs);
+}
+
+/** Endpoints of the brokers named in `currentLeader` hints (KIP-951). */
+export function leaderEndpoints(broker: Broker, answers: ReadonlyArray<{ currentLeader?: { leaderId?: number } }>) {
+  const ids = new Set(answers.map((a) => a.currentLeader?.leaderId ?? -1).filter((id) => id >= 0));
+  return [...ids]
+    .sort((a, b) => a - b)
+    .flatMap((id) => {
+      const b = broker.image.brokers.get(id);
+      return b === undefined ? [] : [{ nodeId: b.id, host: b.host, port: b.port, rack: b.rack }];
+    });
 }
 
 export const produceHandler = defineHandler({
@@ -165,6 +178,8 @@ export const produceHandler = defineHandler({
       })),
     );
     if (request.acks === 0) return null;
-    return { responses, throttleTimeMs: 0 };
+    // KIP-951: from v10, NOT_LEADER_OR_FOLLOWER answers carry the endpoints of the leaders they name.
+    const nodeEndpoints = header.apiVersion >= 10 ? leaderEndpoints(broker, responses.flatMap((t) => t.partitionResponses)) : [];
+    return { responses, throttleTimeMs: 0, ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}) };
   },
 });
