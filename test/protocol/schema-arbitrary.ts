@@ -43,23 +43,32 @@ function primitive(type: PrimitiveType): fc.Arbitrary<unknown> {
   }
 }
 
-function fieldValue(field: FieldSchema, version: number, depth: number): fc.Arbitrary<unknown> {
+/** Lets a caller replace the arbitrary of chosen fields (e.g. aim topic names at a topic that exists). */
+export type FieldOverride = (field: FieldSchema) => fc.Arbitrary<unknown> | undefined;
+
+function fieldValue(field: FieldSchema, version: number, depth: number, override?: FieldOverride): fc.Arbitrary<unknown> {
   let arbitrary: fc.Arbitrary<unknown>;
-  if (field.type === 'array') {
-    const element = field.struct !== undefined ? structArbitrary(field.struct, version, depth + 1) : primitive(field.elementType!);
+  const replaced = override?.(field);
+  if (replaced !== undefined && field.type !== 'array' && field.type !== 'struct') {
+    arbitrary = replaced;
+  } else if (field.type === 'array') {
+    const element =
+      field.struct !== undefined
+        ? structArbitrary(field.struct, version, depth + 1, override)
+        : (override?.({ ...field, type: field.elementType! }) ?? primitive(field.elementType!));
     arbitrary = fc.array(element, { maxLength: depth > 2 ? 1 : 3 });
   } else if (field.type === 'struct') {
-    arbitrary = structArbitrary(field.struct!, version, depth + 1);
+    arbitrary = structArbitrary(field.struct!, version, depth + 1, override);
   } else {
     arbitrary = primitive(field.type);
   }
   return inRange(field.nullableVersions, version) ? fc.option(arbitrary, { nil: null, freq: 4 }) : arbitrary;
 }
 
-export function structArbitrary(schema: StructSchema, version: number, depth = 0): fc.Arbitrary<Record<string, unknown>> {
+export function structArbitrary(schema: StructSchema, version: number, depth = 0, override?: FieldOverride): fc.Arbitrary<Record<string, unknown>> {
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const field of schema.fields) {
-    model[field.name] = inRange(field.versions, version) ? fieldValue(field, version, depth) : fc.constant(defaultValue(field));
+    model[field.name] = inRange(field.versions, version) ? fieldValue(field, version, depth, override) : fc.constant(defaultValue(field));
   }
   return fc.record(model);
 }

@@ -17,6 +17,7 @@
  */
 import { ApiKey, ErrorCode, type CreatePartitionsResponseCreatePartitionsTopicResultInput } from '../../protocol/index.ts';
 import type { MetadataImage } from '../metadata.ts';
+import { MAX_PARTITIONS_PER_REQUEST } from './create-topics.ts';
 import { defineHandler } from './handler.ts';
 
 type TopicResult = CreatePartitionsResponseCreatePartitionsTopicResultInput;
@@ -83,6 +84,11 @@ export const createPartitionsHandler = defineHandler({
         continue;
       }
       const additional = topic.count - existing;
+      if (topic.count > MAX_PARTITIONS_PER_REQUEST) {
+        // An in-memory model must refuse a hostile count before allocating for it (see create-topics.ts).
+        result(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${topic.count} is above kafkasim's limit of ${MAX_PARTITIONS_PER_REQUEST} per topic.`);
+        continue;
+      }
       const replicationFactor = registration.partitions[0].replicas.length;
       let assignments: number[][] | undefined;
       if (topic.assignments !== null) {

@@ -56,6 +56,8 @@ export interface FieldSchema {
   readonly ignorable?: boolean;
   /** A custom default from the spec; absent means the type's natural default. */
   readonly default?: string | number | bigint | boolean | null;
+  /** What the value names (`topicName`, `brokerId`, `groupId`, `producerId`...), from the spec. */
+  readonly entityType?: string;
 }
 
 export interface MessageSchema extends StructSchema {

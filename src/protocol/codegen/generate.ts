@@ -181,6 +181,7 @@ function fieldSchemaLiteral(model: MessageModel, field: SpecField): string {
     parts.push(`flexibleVersions: ${range === null ? `'none'` : rangeLiteral(range)}`);
   }
   if (field.ignorable === true) parts.push('ignorable: true');
+  if (field.entityType !== undefined) parts.push(`entityType: '${field.entityType}'`);
   const fallback = defaultLiteral(field);
   if (fallback !== undefined) parts.push(`default: ${fallback}`);
   return `{ ${parts.join(', ')} }`;

@@ -135,7 +135,7 @@ export interface AddPartitionsToTxnResponseInput {
 export const AddPartitionsToTxnRequestAddPartitionsToTxnTopicSchema: StructSchema = {
   name: 'AddPartitionsToTxnTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -143,8 +143,8 @@ export const AddPartitionsToTxnRequestAddPartitionsToTxnTopicSchema: StructSchem
 export const AddPartitionsToTxnRequestAddPartitionsToTxnTransactionSchema: StructSchema = {
   name: 'AddPartitionsToTxnTransaction',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [4, 32767] },
-    { name: 'producerId', type: 'int64', versions: [4, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [4, 32767], entityType: 'transactionalId' },
+    { name: 'producerId', type: 'int64', versions: [4, 32767], entityType: 'producerId' },
     { name: 'producerEpoch', type: 'int16', versions: [4, 32767] },
     { name: 'verifyOnly', type: 'bool', versions: [4, 32767], default: false },
     { name: 'topics', type: 'array', struct: AddPartitionsToTxnRequestAddPartitionsToTxnTopicSchema, versions: [4, 32767] },
@@ -159,8 +159,8 @@ export const AddPartitionsToTxnRequestSchema: MessageSchema = {
   flexibleVersions: [3, 32767],
   fields: [
     { name: 'transactions', type: 'array', struct: AddPartitionsToTxnRequestAddPartitionsToTxnTransactionSchema, versions: [4, 32767] },
-    { name: 'v3AndBelowTransactionalId', type: 'string', versions: [0, 3] },
-    { name: 'v3AndBelowProducerId', type: 'int64', versions: [0, 3] },
+    { name: 'v3AndBelowTransactionalId', type: 'string', versions: [0, 3], entityType: 'transactionalId' },
+    { name: 'v3AndBelowProducerId', type: 'int64', versions: [0, 3], entityType: 'producerId' },
     { name: 'v3AndBelowProducerEpoch', type: 'int16', versions: [0, 3] },
     { name: 'v3AndBelowTopics', type: 'array', struct: AddPartitionsToTxnRequestAddPartitionsToTxnTopicSchema, versions: [0, 3] },
   ],
@@ -177,7 +177,7 @@ export const AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultSchema: 
 export const AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultSchema: StructSchema = {
   name: 'AddPartitionsToTxnTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'resultsByPartition', type: 'array', struct: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultSchema, versions: [0, 32767] },
   ],
 };
@@ -185,7 +185,7 @@ export const AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultSchema: Stru
 export const AddPartitionsToTxnResponseAddPartitionsToTxnResultSchema: StructSchema = {
   name: 'AddPartitionsToTxnResult',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [4, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [4, 32767], entityType: 'transactionalId' },
     { name: 'topicResults', type: 'array', struct: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultSchema, versions: [4, 32767] },
   ],
 };

@@ -45,7 +45,7 @@ export const AllocateProducerIdsRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'brokerEpoch', type: 'int64', versions: [0, 32767], default: -1n },
   ],
 };
@@ -59,7 +59,7 @@ export const AllocateProducerIdsResponseSchema: MessageSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'producerIdStart', type: 'int64', versions: [0, 32767] },
+    { name: 'producerIdStart', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'producerIdLen', type: 'int32', versions: [0, 32767] },
   ],
 };

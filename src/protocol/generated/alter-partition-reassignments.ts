@@ -102,14 +102,14 @@ export const AlterPartitionReassignmentsRequestReassignablePartitionSchema: Stru
   name: 'ReassignablePartition',
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
-    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
+    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'brokerId', default: null },
   ],
 };
 
 export const AlterPartitionReassignmentsRequestReassignableTopicSchema: StructSchema = {
   name: 'ReassignableTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: AlterPartitionReassignmentsRequestReassignablePartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -138,7 +138,7 @@ export const AlterPartitionReassignmentsResponseReassignablePartitionResponseSch
 export const AlterPartitionReassignmentsResponseReassignableTopicResponseSchema: StructSchema = {
   name: 'ReassignableTopicResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: AlterPartitionReassignmentsResponseReassignablePartitionResponseSchema, versions: [0, 32767] },
   ],
 };

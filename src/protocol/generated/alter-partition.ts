@@ -155,7 +155,7 @@ export interface AlterPartitionResponseInput {
 export const AlterPartitionRequestBrokerStateSchema: StructSchema = {
   name: 'BrokerState',
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [3, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [3, 32767], entityType: 'brokerId' },
     { name: 'brokerEpoch', type: 'int64', versions: [3, 32767], default: -1n },
   ],
 };
@@ -165,7 +165,7 @@ export const AlterPartitionRequestPartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'newIsr', type: 'array', elementType: 'int32', versions: [0, 2] },
+    { name: 'newIsr', type: 'array', elementType: 'int32', versions: [0, 2], entityType: 'brokerId' },
     { name: 'newIsrWithEpochs', type: 'array', struct: AlterPartitionRequestBrokerStateSchema, versions: [3, 32767] },
     { name: 'leaderRecoveryState', type: 'int8', versions: [1, 32767], default: 0 },
     { name: 'partitionEpoch', type: 'int32', versions: [0, 32767] },
@@ -175,7 +175,7 @@ export const AlterPartitionRequestPartitionDataSchema: StructSchema = {
 export const AlterPartitionRequestTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], ignorable: true },
+    { name: 'topicName', type: 'string', versions: [0, 1], ignorable: true, entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [2, 32767], ignorable: true },
     { name: 'partitions', type: 'array', struct: AlterPartitionRequestPartitionDataSchema, versions: [0, 32767] },
   ],
@@ -188,7 +188,7 @@ export const AlterPartitionRequestSchema: MessageSchema = {
   validVersions: [0, 3],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'brokerEpoch', type: 'int64', versions: [0, 32767], default: -1n },
     { name: 'topics', type: 'array', struct: AlterPartitionRequestTopicDataSchema, versions: [0, 32767] },
   ],
@@ -199,9 +199,9 @@ export const AlterPartitionResponsePartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'isr', type: 'array', elementType: 'int32', versions: [0, 32767] },
+    { name: 'isr', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderRecoveryState', type: 'int8', versions: [1, 32767], ignorable: true, default: 0 },
     { name: 'partitionEpoch', type: 'int32', versions: [0, 32767] },
   ],
@@ -210,7 +210,7 @@ export const AlterPartitionResponsePartitionDataSchema: StructSchema = {
 export const AlterPartitionResponseTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], ignorable: true },
+    { name: 'topicName', type: 'string', versions: [0, 1], ignorable: true, entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [2, 32767], ignorable: true },
     { name: 'partitions', type: 'array', struct: AlterPartitionResponsePartitionDataSchema, versions: [0, 32767] },
   ],

@@ -85,7 +85,7 @@ export interface AlterReplicaLogDirsResponseInput {
 export const AlterReplicaLogDirsRequestAlterReplicaLogDirTopicSchema: StructSchema = {
   name: 'AlterReplicaLogDirTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -120,7 +120,7 @@ export const AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultSchema:
 export const AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultSchema: StructSchema = {
   name: 'AlterReplicaLogDirTopicResult',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultSchema, versions: [0, 32767] },
   ],
 };

@@ -148,7 +148,7 @@ export const AssignReplicasToDirsRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'brokerEpoch', type: 'int64', versions: [0, 32767], default: -1n },
     { name: 'directories', type: 'array', struct: AssignReplicasToDirsRequestDirectoryDataSchema, versions: [0, 32767] },
   ],

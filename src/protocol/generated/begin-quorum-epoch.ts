@@ -155,7 +155,7 @@ export const BeginQuorumEpochRequestPartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'voterDirectoryId', type: 'uuid', versions: [1, 32767], ignorable: true },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
   ],
 };
@@ -163,7 +163,7 @@ export const BeginQuorumEpochRequestPartitionDataSchema: StructSchema = {
 export const BeginQuorumEpochRequestTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: BeginQuorumEpochRequestPartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -185,7 +185,7 @@ export const BeginQuorumEpochRequestSchema: MessageSchema = {
   flexibleVersions: [1, 32767],
   fields: [
     { name: 'clusterId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
-    { name: 'voterId', type: 'int32', versions: [1, 32767], ignorable: true, default: -1 },
+    { name: 'voterId', type: 'int32', versions: [1, 32767], ignorable: true, entityType: 'brokerId', default: -1 },
     { name: 'topics', type: 'array', struct: BeginQuorumEpochRequestTopicDataSchema, versions: [0, 32767] },
     { name: 'leaderEndpoints', type: 'array', struct: BeginQuorumEpochRequestLeaderEndpointSchema, versions: [1, 32767], ignorable: true },
   ],
@@ -196,7 +196,7 @@ export const BeginQuorumEpochResponsePartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
   ],
 };
@@ -204,7 +204,7 @@ export const BeginQuorumEpochResponsePartitionDataSchema: StructSchema = {
 export const BeginQuorumEpochResponseTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: BeginQuorumEpochResponsePartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -212,7 +212,7 @@ export const BeginQuorumEpochResponseTopicDataSchema: StructSchema = {
 export const BeginQuorumEpochResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [1, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [1, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [1, 32767] },
     { name: 'port', type: 'uint16', versions: [1, 32767] },
   ],

@@ -128,7 +128,7 @@ export const BrokerRegistrationRequestSchema: MessageSchema = {
   validVersions: [0, 4],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'clusterId', type: 'string', versions: [0, 32767] },
     { name: 'incarnationId', type: 'uuid', versions: [0, 32767] },
     { name: 'listeners', type: 'array', struct: BrokerRegistrationRequestListenerSchema, versions: [0, 32767] },

@@ -153,7 +153,7 @@ export const ConsumerGroupDescribeRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'groupIds', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'groupIds', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: [0, 32767] },
   ],
 };
@@ -162,7 +162,7 @@ export const ConsumerGroupDescribeResponseTopicPartitionsSchema: StructSchema = 
   name: 'TopicPartitions',
   fields: [
     { name: 'topicId', type: 'uuid', versions: [0, 32767] },
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -183,7 +183,7 @@ export const ConsumerGroupDescribeResponseMemberSchema: StructSchema = {
     { name: 'memberEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'clientId', type: 'string', versions: [0, 32767] },
     { name: 'clientHost', type: 'string', versions: [0, 32767] },
-    { name: 'subscribedTopicNames', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'subscribedTopicNames', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'subscribedTopicRegex', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
     { name: 'assignment', type: 'struct', struct: ConsumerGroupDescribeResponseAssignmentSchema, versions: [0, 32767] },
     { name: 'targetAssignment', type: 'struct', struct: ConsumerGroupDescribeResponseAssignmentSchema, versions: [0, 32767] },
@@ -195,7 +195,7 @@ export const ConsumerGroupDescribeResponseDescribedGroupSchema: StructSchema = {
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'errorMessage', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'groupState', type: 'string', versions: [0, 32767] },
     { name: 'groupEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'assignmentEpoch', type: 'int32', versions: [0, 32767] },

@@ -33,7 +33,7 @@ export interface ConsumerProtocolAssignmentInput {
 export const ConsumerProtocolAssignmentTopicPartitionSchema: StructSchema = {
   name: 'TopicPartition',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };

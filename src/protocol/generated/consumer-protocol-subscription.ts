@@ -45,7 +45,7 @@ export interface ConsumerProtocolSubscriptionInput {
 export const ConsumerProtocolSubscriptionTopicPartitionSchema: StructSchema = {
   name: 'TopicPartition',
   fields: [
-    { name: 'topic', type: 'string', versions: [1, 32767] },
+    { name: 'topic', type: 'string', versions: [1, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [1, 32767] },
   ],
 };

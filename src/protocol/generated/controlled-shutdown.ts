@@ -51,7 +51,7 @@ export const ControlledShutdownRequestSchema: MessageSchema = {
   validVersions: [0, 3],
   flexibleVersions: [3, 32767],
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'brokerEpoch', type: 'int64', versions: [2, 32767], ignorable: true, default: -1n },
   ],
 };
@@ -59,7 +59,7 @@ export const ControlledShutdownRequestSchema: MessageSchema = {
 export const ControlledShutdownResponseRemainingPartitionSchema: StructSchema = {
   name: 'RemainingPartition',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
   ],
 };

@@ -83,14 +83,14 @@ export interface CreatePartitionsResponseInput {
 export const CreatePartitionsRequestCreatePartitionsAssignmentSchema: StructSchema = {
   name: 'CreatePartitionsAssignment',
   fields: [
-    { name: 'brokerIds', type: 'array', elementType: 'int32', versions: [0, 32767] },
+    { name: 'brokerIds', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
   ],
 };
 
 export const CreatePartitionsRequestCreatePartitionsTopicSchema: StructSchema = {
   name: 'CreatePartitionsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'count', type: 'int32', versions: [0, 32767] },
     { name: 'assignments', type: 'array', struct: CreatePartitionsRequestCreatePartitionsAssignmentSchema, versions: [0, 32767], nullableVersions: [0, 32767] },
   ],
@@ -112,7 +112,7 @@ export const CreatePartitionsRequestSchema: MessageSchema = {
 export const CreatePartitionsResponseCreatePartitionsTopicResultSchema: StructSchema = {
   name: 'CreatePartitionsTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'errorMessage', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
   ],

@@ -156,7 +156,7 @@ export const CreateTopicsRequestCreatableReplicaAssignmentSchema: StructSchema =
   name: 'CreatableReplicaAssignment',
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
-    { name: 'brokerIds', type: 'array', elementType: 'int32', versions: [0, 32767] },
+    { name: 'brokerIds', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
   ],
 };
 
@@ -171,7 +171,7 @@ export const CreateTopicsRequestCreatableTopicConfigSchema: StructSchema = {
 export const CreateTopicsRequestCreatableTopicSchema: StructSchema = {
   name: 'CreatableTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'numPartitions', type: 'int32', versions: [0, 32767] },
     { name: 'replicationFactor', type: 'int16', versions: [0, 32767] },
     { name: 'assignments', type: 'array', struct: CreateTopicsRequestCreatableReplicaAssignmentSchema, versions: [0, 32767] },
@@ -206,7 +206,7 @@ export const CreateTopicsResponseCreatableTopicConfigsSchema: StructSchema = {
 export const CreateTopicsResponseCreatableTopicResultSchema: StructSchema = {
   name: 'CreatableTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [7, 32767], ignorable: true },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'errorMessage', type: 'string', versions: [1, 32767], nullableVersions: [0, 32767], ignorable: true },

@@ -47,14 +47,14 @@ export const DeleteGroupsRequestSchema: MessageSchema = {
   validVersions: [0, 2],
   flexibleVersions: [2, 32767],
   fields: [
-    { name: 'groupsNames', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'groupsNames', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'groupId' },
   ],
 };
 
 export const DeleteGroupsResponseDeletableGroupResultSchema: StructSchema = {
   name: 'DeletableGroupResult',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
   ],
 };

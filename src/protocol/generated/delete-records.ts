@@ -101,7 +101,7 @@ export const DeleteRecordsRequestDeleteRecordsPartitionSchema: StructSchema = {
 export const DeleteRecordsRequestDeleteRecordsTopicSchema: StructSchema = {
   name: 'DeleteRecordsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: DeleteRecordsRequestDeleteRecordsPartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -130,7 +130,7 @@ export const DeleteRecordsResponseDeleteRecordsPartitionResultSchema: StructSche
 export const DeleteRecordsResponseDeleteRecordsTopicResultSchema: StructSchema = {
   name: 'DeleteRecordsTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: DeleteRecordsResponseDeleteRecordsPartitionResultSchema, versions: [0, 32767] },
   ],
 };

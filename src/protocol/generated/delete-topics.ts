@@ -73,7 +73,7 @@ export interface DeleteTopicsResponseInput {
 export const DeleteTopicsRequestDeleteTopicStateSchema: StructSchema = {
   name: 'DeleteTopicState',
   fields: [
-    { name: 'name', type: 'string', versions: [6, 32767], nullableVersions: [6, 32767], default: null },
+    { name: 'name', type: 'string', versions: [6, 32767], nullableVersions: [6, 32767], entityType: 'topicName', default: null },
     { name: 'topicId', type: 'uuid', versions: [6, 32767] },
   ],
 };
@@ -86,7 +86,7 @@ export const DeleteTopicsRequestSchema: MessageSchema = {
   flexibleVersions: [4, 32767],
   fields: [
     { name: 'topics', type: 'array', struct: DeleteTopicsRequestDeleteTopicStateSchema, versions: [6, 32767] },
-    { name: 'topicNames', type: 'array', elementType: 'string', versions: [0, 5], ignorable: true },
+    { name: 'topicNames', type: 'array', elementType: 'string', versions: [0, 5], ignorable: true, entityType: 'topicName' },
     { name: 'timeoutMs', type: 'int32', versions: [0, 32767] },
   ],
 };
@@ -94,7 +94,7 @@ export const DeleteTopicsRequestSchema: MessageSchema = {
 export const DeleteTopicsResponseDeletableTopicResultSchema: StructSchema = {
   name: 'DeletableTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [6, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [6, 32767], entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [6, 32767], ignorable: true },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'errorMessage', type: 'string', versions: [5, 32767], nullableVersions: [5, 32767], ignorable: true, default: null },

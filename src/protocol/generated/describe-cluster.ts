@@ -91,7 +91,7 @@ export const DescribeClusterRequestSchema: MessageSchema = {
 export const DescribeClusterResponseDescribeClusterBrokerSchema: StructSchema = {
   name: 'DescribeClusterBroker',
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [0, 32767] },
     { name: 'port', type: 'int32', versions: [0, 32767] },
     { name: 'rack', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
@@ -110,7 +110,7 @@ export const DescribeClusterResponseSchema: MessageSchema = {
     { name: 'errorMessage', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
     { name: 'endpointType', type: 'int8', versions: [1, 32767], default: 1 },
     { name: 'clusterId', type: 'string', versions: [0, 32767] },
-    { name: 'controllerId', type: 'int32', versions: [0, 32767], default: -1 },
+    { name: 'controllerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId', default: -1 },
     { name: 'brokers', type: 'array', struct: DescribeClusterResponseDescribeClusterBrokerSchema, versions: [0, 32767] },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: [0, 32767], default: -2147483648 },
   ],

@@ -101,7 +101,7 @@ export const DescribeGroupsRequestSchema: MessageSchema = {
   validVersions: [0, 5],
   flexibleVersions: [5, 32767],
   fields: [
-    { name: 'groups', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'groups', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: [3, 32767] },
   ],
 };
@@ -122,7 +122,7 @@ export const DescribeGroupsResponseDescribedGroupSchema: StructSchema = {
   name: 'DescribedGroup',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'groupState', type: 'string', versions: [0, 32767] },
     { name: 'protocolType', type: 'string', versions: [0, 32767] },
     { name: 'protocolData', type: 'string', versions: [0, 32767] },

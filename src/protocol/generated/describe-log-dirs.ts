@@ -109,7 +109,7 @@ export interface DescribeLogDirsResponseInput {
 export const DescribeLogDirsRequestDescribableLogDirTopicSchema: StructSchema = {
   name: 'DescribableLogDirTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -138,7 +138,7 @@ export const DescribeLogDirsResponseDescribeLogDirsPartitionSchema: StructSchema
 export const DescribeLogDirsResponseDescribeLogDirsTopicSchema: StructSchema = {
   name: 'DescribeLogDirsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: DescribeLogDirsResponseDescribeLogDirsPartitionSchema, versions: [0, 32767] },
   ],
 };

@@ -109,7 +109,7 @@ export interface DescribeProducersResponseInput {
 export const DescribeProducersRequestTopicRequestSchema: StructSchema = {
   name: 'TopicRequest',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndexes', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -128,7 +128,7 @@ export const DescribeProducersRequestSchema: MessageSchema = {
 export const DescribeProducersResponseProducerStateSchema: StructSchema = {
   name: 'ProducerState',
   fields: [
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'producerEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'lastSequence', type: 'int32', versions: [0, 32767], default: -1 },
     { name: 'lastTimestamp', type: 'int64', versions: [0, 32767], default: -1n },
@@ -150,7 +150,7 @@ export const DescribeProducersResponsePartitionResponseSchema: StructSchema = {
 export const DescribeProducersResponseTopicResponseSchema: StructSchema = {
   name: 'TopicResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: DescribeProducersResponsePartitionResponseSchema, versions: [0, 32767] },
   ],
 };

@@ -178,7 +178,7 @@ export const DescribeQuorumRequestPartitionDataSchema: StructSchema = {
 export const DescribeQuorumRequestTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: DescribeQuorumRequestPartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -197,7 +197,7 @@ export const DescribeQuorumRequestSchema: MessageSchema = {
 export const DescribeQuorumResponseReplicaStateSchema: StructSchema = {
   name: 'ReplicaState',
   fields: [
-    { name: 'replicaId', type: 'int32', versions: [0, 32767] },
+    { name: 'replicaId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'replicaDirectoryId', type: 'uuid', versions: [2, 32767] },
     { name: 'logEndOffset', type: 'int64', versions: [0, 32767] },
     { name: 'lastFetchTimestamp', type: 'int64', versions: [1, 32767], ignorable: true, default: -1n },
@@ -211,7 +211,7 @@ export const DescribeQuorumResponsePartitionDataSchema: StructSchema = {
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'errorMessage', type: 'string', versions: [2, 32767], nullableVersions: [2, 32767], ignorable: true },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'highWatermark', type: 'int64', versions: [0, 32767] },
     { name: 'currentVoters', type: 'array', struct: DescribeQuorumResponseReplicaStateSchema, versions: [0, 32767] },
@@ -222,7 +222,7 @@ export const DescribeQuorumResponsePartitionDataSchema: StructSchema = {
 export const DescribeQuorumResponseTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: DescribeQuorumResponsePartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -239,7 +239,7 @@ export const DescribeQuorumResponseListenerSchema: StructSchema = {
 export const DescribeQuorumResponseNodeSchema: StructSchema = {
   name: 'Node',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [2, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [2, 32767], entityType: 'brokerId' },
     { name: 'listeners', type: 'array', struct: DescribeQuorumResponseListenerSchema, versions: [2, 32767] },
   ],
 };

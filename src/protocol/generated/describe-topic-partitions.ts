@@ -151,14 +151,14 @@ export interface DescribeTopicPartitionsResponseInput {
 export const DescribeTopicPartitionsRequestTopicRequestSchema: StructSchema = {
   name: 'TopicRequest',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
   ],
 };
 
 export const DescribeTopicPartitionsRequestCursorSchema: StructSchema = {
   name: 'Cursor',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
   ],
 };
@@ -181,13 +181,13 @@ export const DescribeTopicPartitionsResponsePartitionSchema: StructSchema = {
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767], ignorable: true, default: -1 },
-    { name: 'replicaNodes', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'isrNodes', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'eligibleLeaderReplicas', type: 'array', elementType: 'int32', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
-    { name: 'lastKnownElr', type: 'array', elementType: 'int32', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
-    { name: 'offlineReplicas', type: 'array', elementType: 'int32', versions: [0, 32767], ignorable: true },
+    { name: 'replicaNodes', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'isrNodes', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'eligibleLeaderReplicas', type: 'array', elementType: 'int32', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'brokerId', default: null },
+    { name: 'lastKnownElr', type: 'array', elementType: 'int32', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'brokerId', default: null },
+    { name: 'offlineReplicas', type: 'array', elementType: 'int32', versions: [0, 32767], ignorable: true, entityType: 'brokerId' },
   ],
 };
 
@@ -195,7 +195,7 @@ export const DescribeTopicPartitionsResponseTopicSchema: StructSchema = {
   name: 'DescribeTopicPartitionsResponseTopic',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [0, 32767], ignorable: true },
     { name: 'isInternal', type: 'bool', versions: [0, 32767], ignorable: true, default: false },
     { name: 'partitions', type: 'array', struct: DescribeTopicPartitionsResponsePartitionSchema, versions: [0, 32767] },
@@ -206,7 +206,7 @@ export const DescribeTopicPartitionsResponseTopicSchema: StructSchema = {
 export const DescribeTopicPartitionsResponseCursorSchema: StructSchema = {
   name: 'Cursor',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
   ],
 };

@@ -85,14 +85,14 @@ export const DescribeTransactionsRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'transactionalIds', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'transactionalIds', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'transactionalId' },
   ],
 };
 
 export const DescribeTransactionsResponseTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -101,11 +101,11 @@ export const DescribeTransactionsResponseTransactionStateSchema: StructSchema = 
   name: 'TransactionState',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'transactionalId', type: 'string', versions: [0, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [0, 32767], entityType: 'transactionalId' },
     { name: 'transactionState', type: 'string', versions: [0, 32767] },
     { name: 'transactionTimeoutMs', type: 'int32', versions: [0, 32767] },
     { name: 'transactionStartTimeMs', type: 'int64', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'producerEpoch', type: 'int16', versions: [0, 32767] },
     { name: 'topics', type: 'array', struct: DescribeTransactionsResponseTopicDataSchema, versions: [0, 32767] },
   ],

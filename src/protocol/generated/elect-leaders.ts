@@ -87,7 +87,7 @@ export interface ElectLeadersResponseInput {
 export const ElectLeadersRequestTopicPartitionsSchema: StructSchema = {
   name: 'TopicPartitions',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -117,7 +117,7 @@ export const ElectLeadersResponsePartitionResultSchema: StructSchema = {
 export const ElectLeadersResponseReplicaElectionResultSchema: StructSchema = {
   name: 'ReplicaElectionResult',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionResult', type: 'array', struct: ElectLeadersResponsePartitionResultSchema, versions: [0, 32767] },
   ],
 };

@@ -167,7 +167,7 @@ export interface EndQuorumEpochResponseInput {
 export const EndQuorumEpochRequestReplicaInfoSchema: StructSchema = {
   name: 'ReplicaInfo',
   fields: [
-    { name: 'candidateId', type: 'int32', versions: [1, 32767] },
+    { name: 'candidateId', type: 'int32', versions: [1, 32767], entityType: 'brokerId' },
     { name: 'candidateDirectoryId', type: 'uuid', versions: [1, 32767] },
   ],
 };
@@ -176,7 +176,7 @@ export const EndQuorumEpochRequestPartitionDataSchema: StructSchema = {
   name: 'PartitionData',
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'preferredSuccessors', type: 'array', elementType: 'int32', versions: [0, 0], ignorable: true },
     { name: 'preferredCandidates', type: 'array', struct: EndQuorumEpochRequestReplicaInfoSchema, versions: [1, 32767], ignorable: true },
@@ -186,7 +186,7 @@ export const EndQuorumEpochRequestPartitionDataSchema: StructSchema = {
 export const EndQuorumEpochRequestTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: EndQuorumEpochRequestPartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -218,7 +218,7 @@ export const EndQuorumEpochResponsePartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
   ],
 };
@@ -226,7 +226,7 @@ export const EndQuorumEpochResponsePartitionDataSchema: StructSchema = {
 export const EndQuorumEpochResponseTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: EndQuorumEpochResponsePartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -234,7 +234,7 @@ export const EndQuorumEpochResponseTopicDataSchema: StructSchema = {
 export const EndQuorumEpochResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [1, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [1, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [1, 32767] },
     { name: 'port', type: 'uint16', versions: [1, 32767] },
   ],

@@ -53,8 +53,8 @@ export const EndTxnRequestSchema: MessageSchema = {
   validVersions: [0, 5],
   flexibleVersions: [3, 32767],
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [0, 32767], entityType: 'transactionalId' },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'producerEpoch', type: 'int16', versions: [0, 32767] },
     { name: 'committed', type: 'bool', versions: [0, 32767] },
   ],
@@ -69,7 +69,7 @@ export const EndTxnResponseSchema: MessageSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [5, 32767], ignorable: true, default: -1n },
+    { name: 'producerId', type: 'int64', versions: [5, 32767], ignorable: true, entityType: 'producerId', default: -1n },
     { name: 'producerEpoch', type: 'int16', versions: [5, 32767], ignorable: true, default: -1 },
   ],
 };

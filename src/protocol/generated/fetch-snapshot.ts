@@ -216,7 +216,7 @@ export const FetchSnapshotRequestPartitionSnapshotSchema: StructSchema = {
 export const FetchSnapshotRequestTopicSnapshotSchema: StructSchema = {
   name: 'TopicSnapshot',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: FetchSnapshotRequestPartitionSnapshotSchema, versions: [0, 32767] },
   ],
 };
@@ -229,7 +229,7 @@ export const FetchSnapshotRequestSchema: MessageSchema = {
   flexibleVersions: [0, 32767],
   fields: [
     { name: 'clusterId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], taggedVersions: [0, 32767], tag: 0, default: null },
-    { name: 'replicaId', type: 'int32', versions: [0, 32767], default: -1 },
+    { name: 'replicaId', type: 'int32', versions: [0, 32767], entityType: 'brokerId', default: -1 },
     { name: 'maxBytes', type: 'int32', versions: [0, 32767], default: 2147483647 },
     { name: 'topics', type: 'array', struct: FetchSnapshotRequestTopicSnapshotSchema, versions: [0, 32767] },
   ],
@@ -246,7 +246,7 @@ export const FetchSnapshotResponseSnapshotIdSchema: StructSchema = {
 export const FetchSnapshotResponseLeaderIdAndEpochSchema: StructSchema = {
   name: 'LeaderIdAndEpoch',
   fields: [
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
   ],
 };
@@ -267,7 +267,7 @@ export const FetchSnapshotResponsePartitionSnapshotSchema: StructSchema = {
 export const FetchSnapshotResponseTopicSnapshotSchema: StructSchema = {
   name: 'TopicSnapshot',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: FetchSnapshotResponsePartitionSnapshotSchema, versions: [0, 32767] },
   ],
 };
@@ -275,7 +275,7 @@ export const FetchSnapshotResponseTopicSnapshotSchema: StructSchema = {
 export const FetchSnapshotResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [1, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [1, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [1, 32767] },
     { name: 'port', type: 'uint16', versions: [1, 32767] },
   ],

@@ -315,7 +315,7 @@ export interface FetchResponseInput {
 export const FetchRequestReplicaStateSchema: StructSchema = {
   name: 'ReplicaState',
   fields: [
-    { name: 'replicaId', type: 'int32', versions: [15, 32767], default: -1 },
+    { name: 'replicaId', type: 'int32', versions: [15, 32767], entityType: 'brokerId', default: -1 },
     { name: 'replicaEpoch', type: 'int64', versions: [15, 32767], default: -1n },
   ],
 };
@@ -336,7 +336,7 @@ export const FetchRequestFetchPartitionSchema: StructSchema = {
 export const FetchRequestFetchTopicSchema: StructSchema = {
   name: 'FetchTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 12], ignorable: true },
+    { name: 'topic', type: 'string', versions: [0, 12], ignorable: true, entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [13, 32767], ignorable: true },
     { name: 'partitions', type: 'array', struct: FetchRequestFetchPartitionSchema, versions: [0, 32767] },
   ],
@@ -345,7 +345,7 @@ export const FetchRequestFetchTopicSchema: StructSchema = {
 export const FetchRequestForgottenTopicSchema: StructSchema = {
   name: 'ForgottenTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [7, 12], ignorable: true },
+    { name: 'topic', type: 'string', versions: [7, 12], ignorable: true, entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [13, 32767], ignorable: true },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [7, 32767] },
   ],
@@ -359,7 +359,7 @@ export const FetchRequestSchema: MessageSchema = {
   flexibleVersions: [12, 32767],
   fields: [
     { name: 'clusterId', type: 'string', versions: [12, 32767], nullableVersions: [12, 32767], taggedVersions: [12, 32767], tag: 0, ignorable: true, default: null },
-    { name: 'replicaId', type: 'int32', versions: [0, 14], default: -1 },
+    { name: 'replicaId', type: 'int32', versions: [0, 14], entityType: 'brokerId', default: -1 },
     { name: 'replicaState', type: 'struct', struct: FetchRequestReplicaStateSchema, versions: [15, 32767], taggedVersions: [15, 32767], tag: 1 },
     { name: 'maxWaitMs', type: 'int32', versions: [0, 32767] },
     { name: 'minBytes', type: 'int32', versions: [0, 32767] },
@@ -384,7 +384,7 @@ export const FetchResponseEpochEndOffsetSchema: StructSchema = {
 export const FetchResponseLeaderIdAndEpochSchema: StructSchema = {
   name: 'LeaderIdAndEpoch',
   fields: [
-    { name: 'leaderId', type: 'int32', versions: [12, 32767], default: -1 },
+    { name: 'leaderId', type: 'int32', versions: [12, 32767], entityType: 'brokerId', default: -1 },
     { name: 'leaderEpoch', type: 'int32', versions: [12, 32767], default: -1 },
   ],
 };
@@ -400,7 +400,7 @@ export const FetchResponseSnapshotIdSchema: StructSchema = {
 export const FetchResponseAbortedTransactionSchema: StructSchema = {
   name: 'AbortedTransaction',
   fields: [
-    { name: 'producerId', type: 'int64', versions: [4, 32767] },
+    { name: 'producerId', type: 'int64', versions: [4, 32767], entityType: 'producerId' },
     { name: 'firstOffset', type: 'int64', versions: [4, 32767] },
   ],
 };
@@ -417,7 +417,7 @@ export const FetchResponsePartitionDataSchema: StructSchema = {
     { name: 'currentLeader', type: 'struct', struct: FetchResponseLeaderIdAndEpochSchema, versions: [12, 32767], taggedVersions: [12, 32767], tag: 1 },
     { name: 'snapshotId', type: 'struct', struct: FetchResponseSnapshotIdSchema, versions: [12, 32767], taggedVersions: [12, 32767], tag: 2 },
     { name: 'abortedTransactions', type: 'array', struct: FetchResponseAbortedTransactionSchema, versions: [4, 32767], nullableVersions: [4, 32767], ignorable: true },
-    { name: 'preferredReadReplica', type: 'int32', versions: [11, 32767], default: -1 },
+    { name: 'preferredReadReplica', type: 'int32', versions: [11, 32767], entityType: 'brokerId', default: -1 },
     { name: 'records', type: 'records', versions: [0, 32767], nullableVersions: [0, 32767] },
   ],
 };
@@ -425,7 +425,7 @@ export const FetchResponsePartitionDataSchema: StructSchema = {
 export const FetchResponseFetchableTopicResponseSchema: StructSchema = {
   name: 'FetchableTopicResponse',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 12], ignorable: true },
+    { name: 'topic', type: 'string', versions: [0, 12], ignorable: true, entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [13, 32767], ignorable: true },
     { name: 'partitions', type: 'array', struct: FetchResponsePartitionDataSchema, versions: [0, 32767] },
   ],
@@ -434,7 +434,7 @@ export const FetchResponseFetchableTopicResponseSchema: StructSchema = {
 export const FetchResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [16, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [16, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [16, 32767] },
     { name: 'port', type: 'int32', versions: [16, 32767] },
     { name: 'rack', type: 'string', versions: [16, 32767], nullableVersions: [16, 32767], default: null },

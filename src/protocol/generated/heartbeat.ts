@@ -45,7 +45,7 @@ export const HeartbeatRequestSchema: MessageSchema = {
   validVersions: [0, 4],
   flexibleVersions: [4, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'generationId', type: 'int32', versions: [0, 32767] },
     { name: 'memberId', type: 'string', versions: [0, 32767] },
     { name: 'groupInstanceId', type: 'string', versions: [3, 32767], nullableVersions: [3, 32767], default: null },

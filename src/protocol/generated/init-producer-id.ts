@@ -53,9 +53,9 @@ export const InitProducerIdRequestSchema: MessageSchema = {
   validVersions: [0, 5],
   flexibleVersions: [2, 32767],
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'transactionalId' },
     { name: 'transactionTimeoutMs', type: 'int32', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [3, 32767], default: -1n },
+    { name: 'producerId', type: 'int64', versions: [3, 32767], entityType: 'producerId', default: -1n },
     { name: 'producerEpoch', type: 'int16', versions: [3, 32767], default: -1 },
   ],
 };
@@ -69,7 +69,7 @@ export const InitProducerIdResponseSchema: MessageSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 32767], ignorable: true },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [0, 32767], default: -1n },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId', default: -1n },
     { name: 'producerEpoch', type: 'int16', versions: [0, 32767] },
   ],
 };

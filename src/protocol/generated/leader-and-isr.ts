@@ -183,16 +183,16 @@ export interface LeaderAndIsrResponseInput {
 export const LeaderAndIsrRequestLeaderAndIsrPartitionStateSchema: StructSchema = {
   name: 'LeaderAndIsrPartitionState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], ignorable: true },
+    { name: 'topicName', type: 'string', versions: [0, 1], ignorable: true, entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'leader', type: 'int32', versions: [0, 32767] },
+    { name: 'leader', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'isr', type: 'array', elementType: 'int32', versions: [0, 32767] },
+    { name: 'isr', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'partitionEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'addingReplicas', type: 'array', elementType: 'int32', versions: [3, 32767], ignorable: true },
-    { name: 'removingReplicas', type: 'array', elementType: 'int32', versions: [3, 32767], ignorable: true },
+    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'addingReplicas', type: 'array', elementType: 'int32', versions: [3, 32767], ignorable: true, entityType: 'brokerId' },
+    { name: 'removingReplicas', type: 'array', elementType: 'int32', versions: [3, 32767], ignorable: true, entityType: 'brokerId' },
     { name: 'isNew', type: 'bool', versions: [1, 32767], ignorable: true, default: false },
     { name: 'leaderRecoveryState', type: 'int8', versions: [6, 32767], default: 0 },
   ],
@@ -201,7 +201,7 @@ export const LeaderAndIsrRequestLeaderAndIsrPartitionStateSchema: StructSchema =
 export const LeaderAndIsrRequestLeaderAndIsrTopicStateSchema: StructSchema = {
   name: 'LeaderAndIsrTopicState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [2, 32767] },
+    { name: 'topicName', type: 'string', versions: [2, 32767], entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [5, 32767], ignorable: true },
     { name: 'partitionStates', type: 'array', struct: LeaderAndIsrRequestLeaderAndIsrPartitionStateSchema, versions: [2, 32767] },
   ],
@@ -210,7 +210,7 @@ export const LeaderAndIsrRequestLeaderAndIsrTopicStateSchema: StructSchema = {
 export const LeaderAndIsrRequestLeaderAndIsrLiveLeaderSchema: StructSchema = {
   name: 'LeaderAndIsrLiveLeader',
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'hostName', type: 'string', versions: [0, 32767] },
     { name: 'port', type: 'int32', versions: [0, 32767] },
   ],
@@ -223,7 +223,7 @@ export const LeaderAndIsrRequestSchema: MessageSchema = {
   validVersions: [0, 7],
   flexibleVersions: [4, 32767],
   fields: [
-    { name: 'controllerId', type: 'int32', versions: [0, 32767] },
+    { name: 'controllerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'isKRaftController', type: 'bool', versions: [7, 32767], default: false },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'brokerEpoch', type: 'int64', versions: [2, 32767], ignorable: true, default: -1n },
@@ -237,7 +237,7 @@ export const LeaderAndIsrRequestSchema: MessageSchema = {
 export const LeaderAndIsrResponseLeaderAndIsrPartitionErrorSchema: StructSchema = {
   name: 'LeaderAndIsrPartitionError',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 4], ignorable: true },
+    { name: 'topicName', type: 'string', versions: [0, 4], ignorable: true, entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
   ],

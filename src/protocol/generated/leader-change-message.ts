@@ -53,7 +53,7 @@ export const LeaderChangeMessageSchema: MessageSchema = {
   flexibleVersions: [0, 32767],
   fields: [
     { name: 'version', type: 'int16', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'voters', type: 'array', struct: LeaderChangeMessageVoterSchema, versions: [0, 32767] },
     { name: 'grantingVoters', type: 'array', struct: LeaderChangeMessageVoterSchema, versions: [0, 32767] },
   ],

@@ -90,7 +90,7 @@ export const LeaveGroupRequestSchema: MessageSchema = {
   validVersions: [0, 5],
   flexibleVersions: [4, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'memberId', type: 'string', versions: [0, 2] },
     { name: 'members', type: 'array', struct: LeaveGroupRequestMemberIdentitySchema, versions: [3, 32767] },
   ],

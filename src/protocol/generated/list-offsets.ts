@@ -131,7 +131,7 @@ export const ListOffsetsRequestListOffsetsPartitionSchema: StructSchema = {
 export const ListOffsetsRequestListOffsetsTopicSchema: StructSchema = {
   name: 'ListOffsetsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: ListOffsetsRequestListOffsetsPartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -143,7 +143,7 @@ export const ListOffsetsRequestSchema: MessageSchema = {
   validVersions: [0, 10],
   flexibleVersions: [6, 32767],
   fields: [
-    { name: 'replicaId', type: 'int32', versions: [0, 32767] },
+    { name: 'replicaId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'isolationLevel', type: 'int8', versions: [2, 32767] },
     { name: 'topics', type: 'array', struct: ListOffsetsRequestListOffsetsTopicSchema, versions: [0, 32767] },
     { name: 'timeoutMs', type: 'int32', versions: [10, 32767], ignorable: true },
@@ -165,7 +165,7 @@ export const ListOffsetsResponseListOffsetsPartitionResponseSchema: StructSchema
 export const ListOffsetsResponseListOffsetsTopicResponseSchema: StructSchema = {
   name: 'ListOffsetsTopicResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: ListOffsetsResponseListOffsetsPartitionResponseSchema, versions: [0, 32767] },
   ],
 };

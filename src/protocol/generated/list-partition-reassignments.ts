@@ -91,7 +91,7 @@ export interface ListPartitionReassignmentsResponseInput {
 export const ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsSchema: StructSchema = {
   name: 'ListPartitionReassignmentsTopics',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndexes', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -112,16 +112,16 @@ export const ListPartitionReassignmentsResponseOngoingPartitionReassignmentSchem
   name: 'OngoingPartitionReassignment',
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
-    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'addingReplicas', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'removingReplicas', type: 'array', elementType: 'int32', versions: [0, 32767] },
+    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'addingReplicas', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'removingReplicas', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
   ],
 };
 
 export const ListPartitionReassignmentsResponseOngoingTopicReassignmentSchema: StructSchema = {
   name: 'OngoingTopicReassignment',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: ListPartitionReassignmentsResponseOngoingPartitionReassignmentSchema, versions: [0, 32767] },
   ],
 };

@@ -68,7 +68,7 @@ export const ListTransactionsRequestSchema: MessageSchema = {
   flexibleVersions: [0, 32767],
   fields: [
     { name: 'stateFilters', type: 'array', elementType: 'string', versions: [0, 32767] },
-    { name: 'producerIdFilters', type: 'array', elementType: 'int64', versions: [0, 32767] },
+    { name: 'producerIdFilters', type: 'array', elementType: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'durationFilter', type: 'int64', versions: [1, 32767], default: -1n },
   ],
 };
@@ -76,8 +76,8 @@ export const ListTransactionsRequestSchema: MessageSchema = {
 export const ListTransactionsResponseTransactionStateSchema: StructSchema = {
   name: 'TransactionState',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [0, 32767], entityType: 'transactionalId' },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'transactionState', type: 'string', versions: [0, 32767] },
   ],
 };

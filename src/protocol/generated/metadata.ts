@@ -158,7 +158,7 @@ export const MetadataRequestTopicSchema: StructSchema = {
   name: 'MetadataRequestTopic',
   fields: [
     { name: 'topicId', type: 'uuid', versions: [10, 32767], ignorable: true },
-    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [10, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [10, 32767], entityType: 'topicName' },
   ],
 };
 
@@ -179,7 +179,7 @@ export const MetadataRequestSchema: MessageSchema = {
 export const MetadataResponseBrokerSchema: StructSchema = {
   name: 'MetadataResponseBroker',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [0, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [0, 32767] },
     { name: 'port', type: 'int32', versions: [0, 32767] },
     { name: 'rack', type: 'string', versions: [1, 32767], nullableVersions: [1, 32767], ignorable: true, default: null },
@@ -191,11 +191,11 @@ export const MetadataResponsePartitionSchema: StructSchema = {
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [7, 32767], ignorable: true, default: -1 },
-    { name: 'replicaNodes', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'isrNodes', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'offlineReplicas', type: 'array', elementType: 'int32', versions: [5, 32767], ignorable: true },
+    { name: 'replicaNodes', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'isrNodes', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'offlineReplicas', type: 'array', elementType: 'int32', versions: [5, 32767], ignorable: true, entityType: 'brokerId' },
   ],
 };
 
@@ -203,7 +203,7 @@ export const MetadataResponseTopicSchema: StructSchema = {
   name: 'MetadataResponseTopic',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [12, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], nullableVersions: [12, 32767], entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [10, 32767], ignorable: true },
     { name: 'isInternal', type: 'bool', versions: [1, 32767], ignorable: true, default: false },
     { name: 'partitions', type: 'array', struct: MetadataResponsePartitionSchema, versions: [0, 32767] },
@@ -221,7 +221,7 @@ export const MetadataResponseSchema: MessageSchema = {
     { name: 'throttleTimeMs', type: 'int32', versions: [3, 32767], ignorable: true },
     { name: 'brokers', type: 'array', struct: MetadataResponseBrokerSchema, versions: [0, 32767] },
     { name: 'clusterId', type: 'string', versions: [2, 32767], nullableVersions: [2, 32767], ignorable: true, default: null },
-    { name: 'controllerId', type: 'int32', versions: [1, 32767], ignorable: true, default: -1 },
+    { name: 'controllerId', type: 'int32', versions: [1, 32767], ignorable: true, entityType: 'brokerId', default: -1 },
     { name: 'topics', type: 'array', struct: MetadataResponseTopicSchema, versions: [0, 32767] },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: [8, 10], default: -2147483648 },
   ],

@@ -128,7 +128,7 @@ export const OffsetCommitRequestPartitionSchema: StructSchema = {
 export const OffsetCommitRequestTopicSchema: StructSchema = {
   name: 'OffsetCommitRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetCommitRequestPartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -140,7 +140,7 @@ export const OffsetCommitRequestSchema: MessageSchema = {
   validVersions: [0, 9],
   flexibleVersions: [8, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'generationIdOrMemberEpoch', type: 'int32', versions: [1, 32767], ignorable: true, default: -1 },
     { name: 'memberId', type: 'string', versions: [1, 32767], ignorable: true },
     { name: 'groupInstanceId', type: 'string', versions: [7, 32767], nullableVersions: [7, 32767], default: null },
@@ -160,7 +160,7 @@ export const OffsetCommitResponsePartitionSchema: StructSchema = {
 export const OffsetCommitResponseTopicSchema: StructSchema = {
   name: 'OffsetCommitResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetCommitResponsePartitionSchema, versions: [0, 32767] },
   ],
 };

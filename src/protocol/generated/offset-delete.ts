@@ -96,7 +96,7 @@ export const OffsetDeleteRequestPartitionSchema: StructSchema = {
 export const OffsetDeleteRequestTopicSchema: StructSchema = {
   name: 'OffsetDeleteRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetDeleteRequestPartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -108,7 +108,7 @@ export const OffsetDeleteRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: null,
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'topics', type: 'array', struct: OffsetDeleteRequestTopicSchema, versions: [0, 32767] },
   ],
 };
@@ -124,7 +124,7 @@ export const OffsetDeleteResponsePartitionSchema: StructSchema = {
 export const OffsetDeleteResponseTopicSchema: StructSchema = {
   name: 'OffsetDeleteResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetDeleteResponsePartitionSchema, versions: [0, 32767] },
   ],
 };

@@ -197,7 +197,7 @@ export interface OffsetFetchResponseInput {
 export const OffsetFetchRequestTopicSchema: StructSchema = {
   name: 'OffsetFetchRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7] },
+    { name: 'name', type: 'string', versions: [0, 7], entityType: 'topicName' },
     { name: 'partitionIndexes', type: 'array', elementType: 'int32', versions: [0, 7] },
   ],
 };
@@ -205,7 +205,7 @@ export const OffsetFetchRequestTopicSchema: StructSchema = {
 export const OffsetFetchRequestTopicsSchema: StructSchema = {
   name: 'OffsetFetchRequestTopics',
   fields: [
-    { name: 'name', type: 'string', versions: [8, 32767] },
+    { name: 'name', type: 'string', versions: [8, 32767], entityType: 'topicName' },
     { name: 'partitionIndexes', type: 'array', elementType: 'int32', versions: [8, 32767] },
   ],
 };
@@ -213,7 +213,7 @@ export const OffsetFetchRequestTopicsSchema: StructSchema = {
 export const OffsetFetchRequestGroupSchema: StructSchema = {
   name: 'OffsetFetchRequestGroup',
   fields: [
-    { name: 'groupId', type: 'string', versions: [8, 32767] },
+    { name: 'groupId', type: 'string', versions: [8, 32767], entityType: 'groupId' },
     { name: 'memberId', type: 'string', versions: [9, 32767], nullableVersions: [9, 32767], ignorable: true, default: null },
     { name: 'memberEpoch', type: 'int32', versions: [9, 32767], ignorable: true, default: -1 },
     { name: 'topics', type: 'array', struct: OffsetFetchRequestTopicsSchema, versions: [8, 32767], nullableVersions: [8, 32767] },
@@ -227,7 +227,7 @@ export const OffsetFetchRequestSchema: MessageSchema = {
   validVersions: [0, 9],
   flexibleVersions: [6, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 7] },
+    { name: 'groupId', type: 'string', versions: [0, 7], entityType: 'groupId' },
     { name: 'topics', type: 'array', struct: OffsetFetchRequestTopicSchema, versions: [0, 7], nullableVersions: [2, 7] },
     { name: 'groups', type: 'array', struct: OffsetFetchRequestGroupSchema, versions: [8, 32767] },
     { name: 'requireStable', type: 'bool', versions: [7, 32767], default: false },
@@ -248,7 +248,7 @@ export const OffsetFetchResponsePartitionSchema: StructSchema = {
 export const OffsetFetchResponseTopicSchema: StructSchema = {
   name: 'OffsetFetchResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7] },
+    { name: 'name', type: 'string', versions: [0, 7], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetFetchResponsePartitionSchema, versions: [0, 7] },
   ],
 };
@@ -267,7 +267,7 @@ export const OffsetFetchResponsePartitionsSchema: StructSchema = {
 export const OffsetFetchResponseTopicsSchema: StructSchema = {
   name: 'OffsetFetchResponseTopics',
   fields: [
-    { name: 'name', type: 'string', versions: [8, 32767] },
+    { name: 'name', type: 'string', versions: [8, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetFetchResponsePartitionsSchema, versions: [8, 32767] },
   ],
 };
@@ -275,7 +275,7 @@ export const OffsetFetchResponseTopicsSchema: StructSchema = {
 export const OffsetFetchResponseGroupSchema: StructSchema = {
   name: 'OffsetFetchResponseGroup',
   fields: [
-    { name: 'groupId', type: 'string', versions: [8, 32767] },
+    { name: 'groupId', type: 'string', versions: [8, 32767], entityType: 'groupId' },
     { name: 'topics', type: 'array', struct: OffsetFetchResponseTopicsSchema, versions: [8, 32767] },
     { name: 'errorCode', type: 'int16', versions: [8, 32767], default: 0 },
   ],

@@ -110,7 +110,7 @@ export const OffsetForLeaderEpochRequestOffsetForLeaderPartitionSchema: StructSc
 export const OffsetForLeaderEpochRequestOffsetForLeaderTopicSchema: StructSchema = {
   name: 'OffsetForLeaderTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetForLeaderEpochRequestOffsetForLeaderPartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -122,7 +122,7 @@ export const OffsetForLeaderEpochRequestSchema: MessageSchema = {
   validVersions: [0, 4],
   flexibleVersions: [4, 32767],
   fields: [
-    { name: 'replicaId', type: 'int32', versions: [3, 32767], ignorable: true, default: -2 },
+    { name: 'replicaId', type: 'int32', versions: [3, 32767], ignorable: true, entityType: 'brokerId', default: -2 },
     { name: 'topics', type: 'array', struct: OffsetForLeaderEpochRequestOffsetForLeaderTopicSchema, versions: [0, 32767] },
   ],
 };
@@ -140,7 +140,7 @@ export const OffsetForLeaderEpochResponseEpochEndOffsetSchema: StructSchema = {
 export const OffsetForLeaderEpochResponseOffsetForLeaderTopicResultSchema: StructSchema = {
   name: 'OffsetForLeaderTopicResult',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 32767] },
+    { name: 'topic', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: OffsetForLeaderEpochResponseEpochEndOffsetSchema, versions: [0, 32767] },
   ],
 };

@@ -183,7 +183,7 @@ export const ProduceRequestPartitionProduceDataSchema: StructSchema = {
 export const ProduceRequestTopicProduceDataSchema: StructSchema = {
   name: 'TopicProduceData',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionData', type: 'array', struct: ProduceRequestPartitionProduceDataSchema, versions: [0, 32767] },
   ],
 };
@@ -195,7 +195,7 @@ export const ProduceRequestSchema: MessageSchema = {
   validVersions: [0, 11],
   flexibleVersions: [9, 32767],
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [3, 32767], nullableVersions: [3, 32767], default: null },
+    { name: 'transactionalId', type: 'string', versions: [3, 32767], nullableVersions: [3, 32767], entityType: 'transactionalId', default: null },
     { name: 'acks', type: 'int16', versions: [0, 32767] },
     { name: 'timeoutMs', type: 'int32', versions: [0, 32767] },
     { name: 'topicData', type: 'array', struct: ProduceRequestTopicProduceDataSchema, versions: [0, 32767] },
@@ -213,7 +213,7 @@ export const ProduceResponseBatchIndexAndErrorMessageSchema: StructSchema = {
 export const ProduceResponseLeaderIdAndEpochSchema: StructSchema = {
   name: 'LeaderIdAndEpoch',
   fields: [
-    { name: 'leaderId', type: 'int32', versions: [10, 32767], default: -1 },
+    { name: 'leaderId', type: 'int32', versions: [10, 32767], entityType: 'brokerId', default: -1 },
     { name: 'leaderEpoch', type: 'int32', versions: [10, 32767], default: -1 },
   ],
 };
@@ -235,7 +235,7 @@ export const ProduceResponsePartitionProduceResponseSchema: StructSchema = {
 export const ProduceResponseTopicProduceResponseSchema: StructSchema = {
   name: 'TopicProduceResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionResponses', type: 'array', struct: ProduceResponsePartitionProduceResponseSchema, versions: [0, 32767] },
   ],
 };
@@ -243,7 +243,7 @@ export const ProduceResponseTopicProduceResponseSchema: StructSchema = {
 export const ProduceResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [10, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [10, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [10, 32767] },
     { name: 'port', type: 'int32', versions: [10, 32767] },
     { name: 'rack', type: 'string', versions: [10, 32767], nullableVersions: [10, 32767], default: null },

@@ -200,7 +200,7 @@ export const ShareAcknowledgeRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
+    { name: 'groupId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'groupId', default: null },
     { name: 'memberId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767] },
     { name: 'shareSessionEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'topics', type: 'array', struct: ShareAcknowledgeRequestAcknowledgeTopicSchema, versions: [0, 32767] },
@@ -236,7 +236,7 @@ export const ShareAcknowledgeResponseShareAcknowledgeTopicResponseSchema: Struct
 export const ShareAcknowledgeResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [0, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [0, 32767] },
     { name: 'port', type: 'int32', versions: [0, 32767] },
     { name: 'rack', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },

@@ -277,7 +277,7 @@ export const ShareFetchRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
+    { name: 'groupId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], entityType: 'groupId', default: null },
     { name: 'memberId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767] },
     { name: 'shareSessionEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'maxWaitMs', type: 'int32', versions: [0, 32767] },
@@ -330,7 +330,7 @@ export const ShareFetchResponseShareFetchableTopicResponseSchema: StructSchema =
 export const ShareFetchResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [0, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [0, 32767] },
     { name: 'port', type: 'int32', versions: [0, 32767] },
     { name: 'rack', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },

@@ -141,7 +141,7 @@ export const ShareGroupDescribeRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'groupIds', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'groupIds', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'includeAuthorizedOperations', type: 'bool', versions: [0, 32767] },
   ],
 };
@@ -150,7 +150,7 @@ export const ShareGroupDescribeResponseTopicPartitionsSchema: StructSchema = {
   name: 'TopicPartitions',
   fields: [
     { name: 'topicId', type: 'uuid', versions: [0, 32767] },
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -170,7 +170,7 @@ export const ShareGroupDescribeResponseMemberSchema: StructSchema = {
     { name: 'memberEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'clientId', type: 'string', versions: [0, 32767] },
     { name: 'clientHost', type: 'string', versions: [0, 32767] },
-    { name: 'subscribedTopicNames', type: 'array', elementType: 'string', versions: [0, 32767] },
+    { name: 'subscribedTopicNames', type: 'array', elementType: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'assignment', type: 'struct', struct: ShareGroupDescribeResponseAssignmentSchema, versions: [0, 32767] },
   ],
 };
@@ -180,7 +180,7 @@ export const ShareGroupDescribeResponseDescribedGroupSchema: StructSchema = {
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
     { name: 'errorMessage', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'groupState', type: 'string', versions: [0, 32767] },
     { name: 'groupEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'assignmentEpoch', type: 'int32', versions: [0, 32767] },

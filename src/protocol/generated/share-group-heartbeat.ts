@@ -93,7 +93,7 @@ export const ShareGroupHeartbeatRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
     { name: 'memberId', type: 'string', versions: [0, 32767] },
     { name: 'memberEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'rackId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },

@@ -135,7 +135,7 @@ export interface StopReplicaResponseInput {
 export const StopReplicaRequestStopReplicaPartitionV0Schema: StructSchema = {
   name: 'StopReplicaPartitionV0',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 0] },
+    { name: 'topicName', type: 'string', versions: [0, 0], entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 0] },
   ],
 };
@@ -143,7 +143,7 @@ export const StopReplicaRequestStopReplicaPartitionV0Schema: StructSchema = {
 export const StopReplicaRequestStopReplicaTopicV1Schema: StructSchema = {
   name: 'StopReplicaTopicV1',
   fields: [
-    { name: 'name', type: 'string', versions: [1, 2] },
+    { name: 'name', type: 'string', versions: [1, 2], entityType: 'topicName' },
     { name: 'partitionIndexes', type: 'array', elementType: 'int32', versions: [1, 2] },
   ],
 };
@@ -160,7 +160,7 @@ export const StopReplicaRequestStopReplicaPartitionStateSchema: StructSchema = {
 export const StopReplicaRequestStopReplicaTopicStateSchema: StructSchema = {
   name: 'StopReplicaTopicState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [3, 32767] },
+    { name: 'topicName', type: 'string', versions: [3, 32767], entityType: 'topicName' },
     { name: 'partitionStates', type: 'array', struct: StopReplicaRequestStopReplicaPartitionStateSchema, versions: [3, 32767] },
   ],
 };
@@ -172,7 +172,7 @@ export const StopReplicaRequestSchema: MessageSchema = {
   validVersions: [0, 4],
   flexibleVersions: [2, 32767],
   fields: [
-    { name: 'controllerId', type: 'int32', versions: [0, 32767] },
+    { name: 'controllerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'isKRaftController', type: 'bool', versions: [4, 32767], default: false },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'brokerEpoch', type: 'int64', versions: [1, 32767], ignorable: true, default: -1n },
@@ -186,7 +186,7 @@ export const StopReplicaRequestSchema: MessageSchema = {
 export const StopReplicaResponseStopReplicaPartitionErrorSchema: StructSchema = {
   name: 'StopReplicaPartitionError',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
   ],

@@ -131,7 +131,7 @@ export const TxnOffsetCommitRequestPartitionSchema: StructSchema = {
 export const TxnOffsetCommitRequestTopicSchema: StructSchema = {
   name: 'TxnOffsetCommitRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: TxnOffsetCommitRequestPartitionSchema, versions: [0, 32767] },
   ],
 };
@@ -143,9 +143,9 @@ export const TxnOffsetCommitRequestSchema: MessageSchema = {
   validVersions: [0, 4],
   flexibleVersions: [3, 32767],
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 32767] },
-    { name: 'groupId', type: 'string', versions: [0, 32767] },
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'transactionalId', type: 'string', versions: [0, 32767], entityType: 'transactionalId' },
+    { name: 'groupId', type: 'string', versions: [0, 32767], entityType: 'groupId' },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'producerEpoch', type: 'int16', versions: [0, 32767] },
     { name: 'generationId', type: 'int32', versions: [3, 32767], default: -1 },
     { name: 'memberId', type: 'string', versions: [3, 32767], default: "" },
@@ -165,7 +165,7 @@ export const TxnOffsetCommitResponsePartitionSchema: StructSchema = {
 export const TxnOffsetCommitResponseTopicSchema: StructSchema = {
   name: 'TxnOffsetCommitResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: TxnOffsetCommitResponsePartitionSchema, versions: [0, 32767] },
   ],
 };

@@ -37,7 +37,7 @@ export const UnregisterBrokerRequestSchema: MessageSchema = {
   validVersions: [0, 0],
   flexibleVersions: [0, 32767],
   fields: [
-    { name: 'brokerId', type: 'int32', versions: [0, 32767] },
+    { name: 'brokerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
   ],
 };
 

@@ -161,22 +161,22 @@ export interface UpdateMetadataResponseInput {
 export const UpdateMetadataRequestUpdateMetadataPartitionStateSchema: StructSchema = {
   name: 'UpdateMetadataPartitionState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 4], ignorable: true },
+    { name: 'topicName', type: 'string', versions: [0, 4], ignorable: true, entityType: 'topicName' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'leader', type: 'int32', versions: [0, 32767] },
+    { name: 'leader', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'isr', type: 'array', elementType: 'int32', versions: [0, 32767] },
+    { name: 'isr', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'zkVersion', type: 'int32', versions: [0, 32767] },
-    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767] },
-    { name: 'offlineReplicas', type: 'array', elementType: 'int32', versions: [4, 32767], ignorable: true },
+    { name: 'replicas', type: 'array', elementType: 'int32', versions: [0, 32767], entityType: 'brokerId' },
+    { name: 'offlineReplicas', type: 'array', elementType: 'int32', versions: [4, 32767], ignorable: true, entityType: 'brokerId' },
   ],
 };
 
 export const UpdateMetadataRequestUpdateMetadataTopicStateSchema: StructSchema = {
   name: 'UpdateMetadataTopicState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [5, 32767] },
+    { name: 'topicName', type: 'string', versions: [5, 32767], entityType: 'topicName' },
     { name: 'topicId', type: 'uuid', versions: [7, 32767], ignorable: true },
     { name: 'partitionStates', type: 'array', struct: UpdateMetadataRequestUpdateMetadataPartitionStateSchema, versions: [5, 32767] },
   ],
@@ -195,7 +195,7 @@ export const UpdateMetadataRequestUpdateMetadataEndpointSchema: StructSchema = {
 export const UpdateMetadataRequestUpdateMetadataBrokerSchema: StructSchema = {
   name: 'UpdateMetadataBroker',
   fields: [
-    { name: 'id', type: 'int32', versions: [0, 32767] },
+    { name: 'id', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'v0Host', type: 'string', versions: [0, 0], ignorable: true },
     { name: 'v0Port', type: 'int32', versions: [0, 0], ignorable: true },
     { name: 'endpoints', type: 'array', struct: UpdateMetadataRequestUpdateMetadataEndpointSchema, versions: [1, 32767], ignorable: true },
@@ -210,7 +210,7 @@ export const UpdateMetadataRequestSchema: MessageSchema = {
   validVersions: [0, 8],
   flexibleVersions: [6, 32767],
   fields: [
-    { name: 'controllerId', type: 'int32', versions: [0, 32767] },
+    { name: 'controllerId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'isKRaftController', type: 'bool', versions: [8, 32767], default: false },
     { name: 'type', type: 'int8', versions: [8, 32767], taggedVersions: [8, 32767], tag: 0, default: 0 },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 32767] },

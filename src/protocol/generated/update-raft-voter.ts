@@ -140,7 +140,7 @@ export const UpdateRaftVoterRequestSchema: MessageSchema = {
 export const UpdateRaftVoterResponseCurrentLeaderSchema: StructSchema = {
   name: 'CurrentLeader',
   fields: [
-    { name: 'leaderId', type: 'int32', versions: [0, 32767], default: -1 },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId', default: -1 },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767], default: -1 },
     { name: 'host', type: 'string', versions: [0, 32767] },
     { name: 'port', type: 'int32', versions: [0, 32767] },

@@ -149,7 +149,7 @@ export const VoteRequestPartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'candidateEpoch', type: 'int32', versions: [0, 32767] },
-    { name: 'candidateId', type: 'int32', versions: [0, 32767] },
+    { name: 'candidateId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'candidateDirectoryId', type: 'uuid', versions: [1, 32767], ignorable: true },
     { name: 'voterDirectoryId', type: 'uuid', versions: [1, 32767], ignorable: true },
     { name: 'lastOffsetEpoch', type: 'int32', versions: [0, 32767] },
@@ -160,7 +160,7 @@ export const VoteRequestPartitionDataSchema: StructSchema = {
 export const VoteRequestTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: VoteRequestPartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -173,7 +173,7 @@ export const VoteRequestSchema: MessageSchema = {
   flexibleVersions: [0, 32767],
   fields: [
     { name: 'clusterId', type: 'string', versions: [0, 32767], nullableVersions: [0, 32767], default: null },
-    { name: 'voterId', type: 'int32', versions: [1, 32767], ignorable: true, default: -1 },
+    { name: 'voterId', type: 'int32', versions: [1, 32767], ignorable: true, entityType: 'brokerId', default: -1 },
     { name: 'topics', type: 'array', struct: VoteRequestTopicDataSchema, versions: [0, 32767] },
   ],
 };
@@ -183,7 +183,7 @@ export const VoteResponsePartitionDataSchema: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 32767] },
     { name: 'errorCode', type: 'int16', versions: [0, 32767] },
-    { name: 'leaderId', type: 'int32', versions: [0, 32767] },
+    { name: 'leaderId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 32767] },
     { name: 'voteGranted', type: 'bool', versions: [0, 32767] },
   ],
@@ -192,7 +192,7 @@ export const VoteResponsePartitionDataSchema: StructSchema = {
 export const VoteResponseTopicDataSchema: StructSchema = {
   name: 'TopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 32767] },
+    { name: 'topicName', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: VoteResponsePartitionDataSchema, versions: [0, 32767] },
   ],
 };
@@ -200,7 +200,7 @@ export const VoteResponseTopicDataSchema: StructSchema = {
 export const VoteResponseNodeEndpointSchema: StructSchema = {
   name: 'NodeEndpoint',
   fields: [
-    { name: 'nodeId', type: 'int32', versions: [1, 32767] },
+    { name: 'nodeId', type: 'int32', versions: [1, 32767], entityType: 'brokerId' },
     { name: 'host', type: 'string', versions: [1, 32767] },
     { name: 'port', type: 'uint16', versions: [1, 32767] },
   ],

@@ -90,7 +90,7 @@ export const VotersRecordKRaftVersionFeatureSchema: StructSchema = {
 export const VotersRecordVoterSchema: StructSchema = {
   name: 'Voter',
   fields: [
-    { name: 'voterId', type: 'int32', versions: [0, 32767] },
+    { name: 'voterId', type: 'int32', versions: [0, 32767], entityType: 'brokerId' },
     { name: 'voterDirectoryId', type: 'uuid', versions: [0, 32767] },
     { name: 'endpoints', type: 'array', struct: VotersRecordEndpointSchema, versions: [0, 32767] },
     { name: 'kRaftVersionFeature', type: 'struct', struct: VotersRecordKRaftVersionFeatureSchema, versions: [0, 32767] },

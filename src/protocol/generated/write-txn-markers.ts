@@ -107,7 +107,7 @@ export interface WriteTxnMarkersResponseInput {
 export const WriteTxnMarkersRequestWritableTxnMarkerTopicSchema: StructSchema = {
   name: 'WritableTxnMarkerTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitionIndexes', type: 'array', elementType: 'int32', versions: [0, 32767] },
   ],
 };
@@ -115,7 +115,7 @@ export const WriteTxnMarkersRequestWritableTxnMarkerTopicSchema: StructSchema = 
 export const WriteTxnMarkersRequestWritableTxnMarkerSchema: StructSchema = {
   name: 'WritableTxnMarker',
   fields: [
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'producerEpoch', type: 'int16', versions: [0, 32767] },
     { name: 'transactionResult', type: 'bool', versions: [0, 32767] },
     { name: 'topics', type: 'array', struct: WriteTxnMarkersRequestWritableTxnMarkerTopicSchema, versions: [0, 32767] },
@@ -145,7 +145,7 @@ export const WriteTxnMarkersResponseWritableTxnMarkerPartitionResultSchema: Stru
 export const WriteTxnMarkersResponseWritableTxnMarkerTopicResultSchema: StructSchema = {
   name: 'WritableTxnMarkerTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 32767] },
+    { name: 'name', type: 'string', versions: [0, 32767], entityType: 'topicName' },
     { name: 'partitions', type: 'array', struct: WriteTxnMarkersResponseWritableTxnMarkerPartitionResultSchema, versions: [0, 32767] },
   ],
 };
@@ -153,7 +153,7 @@ export const WriteTxnMarkersResponseWritableTxnMarkerTopicResultSchema: StructSc
 export const WriteTxnMarkersResponseWritableTxnMarkerResultSchema: StructSchema = {
   name: 'WritableTxnMarkerResult',
   fields: [
-    { name: 'producerId', type: 'int64', versions: [0, 32767] },
+    { name: 'producerId', type: 'int64', versions: [0, 32767], entityType: 'producerId' },
     { name: 'topics', type: 'array', struct: WriteTxnMarkersResponseWritableTxnMarkerTopicResultSchema, versions: [0, 32767] },
   ],
 };
