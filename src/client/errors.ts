@@ -31,20 +31,13 @@
  * - Fields the code sets but the declarations omit are declared: `code`/`host`/`port` of the connection
  *   errors, `partitions` of KafkaJSDeleteTopicRecordsError, `errors` and the like.
  */
+import type { PartitionMetadata } from './types.ts';
 import { errorInfo, KAFKAJS_UNKNOWN_ERROR_CODE } from '../protocol/error-codes.ts';
 
 /** KafkaJS's `package.json` `bugs.url`, which KafkaJSInvariantViolation's `helpUrl` points into. */
 const ISSUE_URL = 'https://github.com/tulios/kafkajs/issues';
 
-/** `PartitionMetadata` of KafkaJS's declarations (only referenced by KafkaJSErrorMetadata here). */
-export type PartitionMetadata = {
-  partitionErrorCode: number;
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas?: number[];
-};
+export type { PartitionMetadata } from './types.ts';
 
 /** Something shaped like an error: what KafkaJS reads off the first constructor argument when it is not a string. */
 export interface KafkaJSErrorLike {

@@ -24,6 +24,7 @@
  *   calls it. Calling `Partitioners.DefaultPartitioner()` directly (outside a producer) has no runtime to
  *   draw from, so it uses a fresh `SeededPrng(0)`: deterministic, the same start on every call.
  */
+import type { PartitionMetadata } from './types.ts';
 import type { Prng } from '../runtime/runtime.ts';
 import { SeededPrng } from '../runtime/prng.ts';
 
@@ -40,15 +41,7 @@ export interface Message {
   timestamp?: string;
 }
 
-/** KafkaJS's `PartitionMetadata` (one entry of a topic's metadata). */
-export type PartitionMetadata = {
-  partitionErrorCode: number;
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas?: number[];
-};
+export type { PartitionMetadata } from './types.ts';
 
 export interface PartitionerArgs {
   topic: string;
