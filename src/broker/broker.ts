@@ -35,6 +35,8 @@ import { topicPartitionKey, type MetadataImage, type TopicRegistration } from '.
 import { Replica } from './partition.ts';
 import { CloseConnectionSignal, type BrokerAddress, type ClientSession, type ClusterNetwork, type FrameEndpoint } from './ports.ts';
 import { ReplicaFetcherManager } from './replica-fetcher.ts';
+import { GroupCoordinator } from './group/group-coordinator.ts';
+import { TransactionCoordinator } from './txn/transaction-coordinator.ts';
 
 export type BrokerStatus = 'running' | 'crashed' | 'stopped';
 
@@ -57,6 +59,8 @@ export class Broker implements FrameEndpoint {
   /** Whether the replicas reflect `image` (false after a crash: the next image is applied even if not newer). */
   private isReconciled = false;
   readonly fetchers: ReplicaFetcherManager;
+  readonly groupCoordinator: GroupCoordinator;
+  readonly transactionCoordinator: TransactionCoordinator;
 
   constructor(
     readonly spec: BrokerSpec,
@@ -69,6 +73,8 @@ export class Broker implements FrameEndpoint {
     this.address = { host: spec.host, port: spec.port };
     this.image = controller.current;
     this.fetchers = new ReplicaFetcherManager(this);
+    this.groupCoordinator = new GroupCoordinator(this);
+    this.transactionCoordinator = new TransactionCoordinator(this);
   }
 
   get id(): number {
@@ -93,6 +99,8 @@ export class Broker implements FrameEndpoint {
     this.heartbeat();
     this.scheduleIsrExpiration();
     this.scheduleRetention();
+    this.groupCoordinator.start();
+    this.transactionCoordinator.start();
   }
 
   crash(options: { loseUnflushed?: boolean } = {}): void {
@@ -123,6 +131,8 @@ export class Broker implements FrameEndpoint {
   private stopActivity(): void {
     for (const timer of this.timers.splice(0)) timer.cancel();
     this.fetchers.stopAll();
+    this.groupCoordinator.stop();
+    this.transactionCoordinator.stop();
     for (const replica of this.replicas.values()) replica.stop();
     this.replicas.clear();
     this.isReconciled = false;
@@ -207,6 +217,8 @@ export class Broker implements FrameEndpoint {
       if (!image.topics.has(replica.topic) || image.topics.get(replica.topic)!.topicId !== replica.topicId) this.logs.delete(key);
     }
     this.fetchers.reconcile();
+    this.groupCoordinator.onImage(image);
+    this.transactionCoordinator.onImage(image);
   }
 
   private replicaFor(topic: TopicRegistration, partition: number): Replica {

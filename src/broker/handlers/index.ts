@@ -12,6 +12,7 @@ import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
+import { GROUP_HANDLERS } from './group-registry.ts';
 import { fetchHandler } from './fetch.ts';
 import type { Handler } from './handler.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
@@ -20,6 +21,7 @@ import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { produceHandler } from './produce.ts';
+import { TXN_HANDLERS } from './txn-registry.ts';
 
 export const HANDLERS: readonly Handler[] = [
   produceHandler,
@@ -37,6 +39,8 @@ export const HANDLERS: readonly Handler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  ...(GROUP_HANDLERS as unknown as Handler[]),
+  ...(TXN_HANDLERS as unknown as Handler[]),
 ] as unknown as readonly Handler[];
 
 export const HANDLERS_BY_KEY: ReadonlyMap<number, Handler> = new Map(HANDLERS.map((h) => [h.apiKey as ApiKeyNumber, h]));
