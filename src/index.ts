@@ -1,11 +1,30 @@
 /**
- * kafkasim's public surface. KafkaJS-identical exports arrive with the client; kafkasim's own extras are
- * exported under explicit names: the deterministic runtime, the cluster model, the in-process network and
- * the protocol layer.
+ * kafkasim's public surface. First what KafkaJS 2.2.4 exports, under the same names, so that
+ * `import { Kafka } from 'kafkasim'` replaces `import { Kafka } from 'kafkajs'`; then kafkasim's own extras:
+ * `createCluster` (an in-process cluster with virtual time and fault controls), the deterministic runtime,
+ * the broker model, the in-process network and the protocol layer.
  */
+import './embedded/cluster.ts';
+
+// KafkaJS's exports.
+export { Kafka } from './client/kafka.ts';
+export { Partitioners } from './client/partitioners.ts';
+export { PartitionAssigners, AssignerProtocol } from './client/assigners.ts';
+export { logLevel } from './client/logger.ts';
+export * from './client/errors-public.ts';
+export type { KafkaConfig, ProducerConfig, ConsumerConfig, AdminConfig, BrokersFunction, SASLOptions, Mechanism, ISocketFactory } from './client/config.ts';
+export type { Logger, LogEntry, logCreator } from './client/logger.ts';
+export type { RetryOptions } from './client/retry.ts';
+export type { InstrumentationEvent, RemoveInstrumentationEventListener } from './client/instrumentation.ts';
+export type { Message, IHeaders, ICustomPartitioner, Partitioner, PartitionerArgs } from './client/partitioners.ts';
+export type { Assigner, PartitionAssigner, MemberMetadata, MemberAssignment, GroupMember, GroupMemberAssignment, GroupState } from './client/assigners.ts';
+export type { PartitionMetadata } from './client/types.ts';
+
+// kafkasim's own.
+export { createCluster, EmbeddedCluster, type CreateClusterOptions, type TopicSpec } from './embedded/cluster.ts';
 export { VirtualRuntime, RealRuntime, SimulationLimitError } from './runtime/index.ts';
 export type { Runtime, Timer, Prng } from './runtime/index.ts';
-export { Cluster } from './broker/cluster.ts';
-export type { ClusterOptions, CreateTopicOptions, PartitionState } from './broker/cluster.ts';
+export { Cluster as ClusterModel } from './broker/cluster.ts';
+export type { ClusterOptions as ClusterModelOptions, CreateTopicOptions, PartitionState } from './broker/cluster.ts';
 export { InProcessNetwork } from './network/index.ts';
 export * as protocol from './protocol/index.ts';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '..');
 
 /** Folders whose code must be deterministic, and the files allowed to touch the host. */
-const DETERMINISTIC = ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'sim'];
+const DETERMINISTIC = ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded', 'sim'];
 const HOST_DOORS = new Set(['src/runtime/host.ts', 'src/runtime/real-runtime.ts', 'src/protocol/codegen/generate.ts']);
 
 const BANNED: Array<[RegExp, string]> = [
@@ -33,7 +33,8 @@ const LAYERS: Record<string, string[]> = {
   'src/broker': ['src/runtime', 'src/protocol'],
   'src/network': ['src/runtime', 'src/protocol', 'src/broker'],
   'src/client': ['src/runtime', 'src/protocol', 'src/network/transport.ts'],
-  'src/server': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client'],
+  'src/embedded': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client'],
+  'src/server': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded'],
   'src/adapters': ['src/runtime', 'src/protocol', 'src/client'],
   sim: ['src'],
 };
@@ -122,7 +123,7 @@ describe('tidy', () => {
 
   it('every src folder says what lives there (README.md or a header comment in index.ts)', () => {
     const folders = ['src/runtime', 'src/protocol'].concat(
-      ['src/broker', 'src/network', 'src/client', 'src/server', 'src/adapters', 'sim'].filter((f) => filesUnder(f).length > 0),
+      ['src/broker', 'src/network', 'src/client', 'src/embedded', 'src/server', 'src/adapters', 'sim'].filter((f) => filesUnder(f).length > 0),
     );
     const missing = folders.filter((folder) => {
       const entries = readdirSync(join(ROOT, folder));

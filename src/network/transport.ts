@@ -52,6 +52,10 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /** False for requests Kafka never answers (Produce with acks=0): resolves `undefined` once sent. */
   readonly expectResponse?: boolean;
+  /** Told the correlation id once the request is sent (KafkaJS's `network.request` events carry it). */
+  readonly onSent?: (info: { readonly correlationId: number; readonly requestBytes: number }) => void;
+  /** Told the response frame's size (with its 4-byte size prefix, as KafkaJS reports `size`) before decoding. */
+  readonly onResponse?: (info: { readonly correlationId: number; readonly responseBytes: number }) => void;
 }
 
 export interface Connection {
@@ -206,6 +210,7 @@ interface PendingRequest {
   readonly timer: Timer;
   resolve(body: unknown): void;
   reject(error: Error): void;
+  readonly onResponse: RequestOptions['onResponse'];
 }
 
 const INT32_MAX = 0x7fff_ffff;
@@ -265,6 +270,7 @@ export class FramedConnection implements Connection {
     }
     if (options.expectResponse === false) {
       this.link.sendFrame(frame);
+      options.onSent?.({ correlationId, requestBytes: frame.length + 4 });
       return Promise.resolve(undefined);
     }
     const timeoutMs = options.timeoutMs ?? this.defaultRequestTimeoutMs;
@@ -285,8 +291,10 @@ export class FramedConnection implements Connection {
         timer,
         resolve: resolve as (body: unknown) => void,
         reject,
+        onResponse: options.onResponse,
       });
       this.link.sendFrame(frame);
+      options.onSent?.({ correlationId, requestBytes: frame.length + 4 });
     });
   }
 
@@ -330,6 +338,7 @@ export class FramedConnection implements Connection {
     }
     this.pending.delete(correlationId);
     request.timer.cancel();
+    request.onResponse?.({ correlationId, responseBytes: frame.length + 4 });
     let body: unknown;
     try {
       body = decodeResponse(request.apiKey, request.apiVersion, frame).body;

@@ -55,3 +55,12 @@ export function hostTimeout(delayMs: number, callback: () => void, keepsProcessA
     },
   };
 }
+
+/**
+ * An environment variable of the host process, read when asked. KafkaJS reads two (`NODE_ENV` for its
+ * retry defaults, `KAFKAJS_LOG_LEVEL`); they are configuration, not a source of nondeterminism, but reading
+ * them stays here so the rest of the code base keeps no door to the host.
+ */
+export function hostEnv(name: string): string | undefined {
+  return process.env[name];
+}

@@ -17,3 +17,5 @@ export {
 } from './virtual-runtime.ts';
 export { RealRuntime, type RealRuntimeOptions } from './real-runtime.ts';
 export { AssertionError, assert } from './assert.ts';
+/** Host environment variables (configuration only; the clock stays behind host.ts). */
+export { hostEnv as environmentVariable } from './host.ts';

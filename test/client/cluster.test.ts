@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createCluster } from '../../src/index.ts';
+import { Cluster } from '../../src/client/cluster.ts';
+import { InstrumentationEmitter } from '../../src/client/instrumentation.ts';
+import { createLogger, logLevel } from '../../src/client/logger.ts';
+import { ClientProcess } from '../../src/client/process.ts';
+
+function clientCluster(sim: ReturnType<typeof createCluster>, overrides: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) {
+  const env = sim.clientEnvironment;
+  const process = new ClientProcess(env.runtime, env.transport, 'test-client');
+  const cluster = new Cluster({
+    process,
+    logger: createLogger({ level: logLevel.NOTHING, now: () => env.runtime.now() }),
+    brokers: sim.bootstrapBrokers,
+    clientId: 'test',
+    connectionTimeout: 1000,
+    requestTimeout: 30000,
+    enforceRequestTimeout: true,
+    metadataMaxAge: 300000,
+    retry: {},
+    allowAutoTopicCreation: true,
+    maxInFlightRequests: null,
+    isolationLevel: 1,
+    instrumentation: new InstrumentationEmitter(() => env.runtime.now(), env.runtime),
+    offsets: new Map(),
+    ...overrides,
+  });
+  return { cluster, process };
+}
+
+describe('client cluster view', () => {
+  it('connects through the seed broker, learns every broker and auto-creates target topics', async () => {
+    const sim = createCluster({ brokers: 3, brokerConfig: { 'num.partitions': 4 } });
+    const { cluster, process } = clientCluster(sim);
+    await process.track(cluster.connect());
+    // A KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION while the controller creates the topic; KafkaJS's
+    // metadata refresh does not retry that (its callers' retriers do), and forgets the target topic.
+    await expect(process.track(cluster.addTargetTopic('orders'))).rejects.toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    expect(cluster.targetTopics.has('orders')).toBe(false);
+    await sim.sleep(100);
+    await process.track(cluster.addTargetTopic('orders'));
+    expect(cluster.getNodeIds().sort()).toEqual([1, 2, 3]);
+    const partitions = cluster.findTopicPartitionMetadata('orders');
+    expect(partitions.map((p) => p.partitionId)).toEqual([0, 1, 2, 3]);
+    const leaders = cluster.findLeaderForPartitions('orders', [0, 1, 2, 3]);
+    expect(Object.values(leaders).flat().sort()).toEqual([0, 1, 2, 3]);
+    const offsets = await process.track(cluster.fetchTopicsOffset([{ topic: 'orders', partitions: [{ partition: 0 }, { partition: 3 }], fromBeginning: true }]));
+    expect(offsets).toEqual([{ topic: 'orders', partitions: [{ partition: 0, offset: '0' }, { partition: 3, offset: '0' }] }]);
+  });
+
+  it('rotates the seed broker past addresses nobody listens at', async () => {
+    const sim = createCluster();
+    const { cluster, process } = clientCluster(sim, { brokers: ['localhost:9999', ...sim.bootstrapBrokers] });
+    await process.track(cluster.connect());
+    expect(cluster.isConnected()).toBe(true);
+  });
+
+  it('a killed process never settles what it handed out', async () => {
+    const sim = createCluster();
+    const { cluster, process } = clientCluster(sim);
+    let settled = false;
+    const pending = process.track(cluster.connect()).then(() => (settled = true), () => (settled = true));
+    process.kill();
+    await sim.sleep(10_000);
+    expect(settled).toBe(false);
+    void pending;
+  });
+});
