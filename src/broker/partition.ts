@@ -11,6 +11,8 @@
  *   the ISR through AlterPartition; a follower reaching the high watermark is added back;
  * - acks=all waits until the high watermark passes the append, then answers NONE, or
  *   NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below `min.insync.replicas` meanwhile.
+ * - the last stable offset (KIP-98) is the first offset of the oldest open transaction the log knows, bounded by the
+ *   high watermark and raised to the log start offset; read_committed consumers read below it.
  *
  * Left out: the "maximal ISR" used while an expansion is in flight (the committed ISR is used), and
  * follower fetching from the closest replica (KIP-392).
@@ -82,10 +84,15 @@ export class Replica {
     return this.registration?.isr ?? [];
   }
 
-  /** Last stable offset: below the first open transaction, never above the high watermark. */
+  /**
+   * Last stable offset: below the first open transaction, never above the high watermark, never below the log start
+   * offset (a transaction whose beginning was deleted does not hold it there: Kafka's `maybeIncrementFirstUnstableOffset`).
+   */
   get lastStableOffset(): bigint {
-    const unstable = this.producerState.firstUnstableOffset();
-    return unstable !== null && unstable < this.highWatermark ? unstable : this.highWatermark;
+    let unstable = this.log.firstUnstableOffset();
+    if (unstable === null) return this.highWatermark;
+    if (unstable < this.log.logStartOffset) unstable = this.log.logStartOffset;
+    return unstable < this.highWatermark ? unstable : this.highWatermark;
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
  * - consumers read up to the high watermark (READ_UNCOMMITTED) or the last stable offset
  *   (READ_COMMITTED); followers read up to the log end and report their position, which drives the high
  *   watermark and ISR expansion on the leader;
+ * - READ_COMMITTED answers (v4+) list the aborted transactions (producer id, first offset) overlapping the records
+ *   returned, from the segments' `.txnindex`, so the consumer can drop aborted records up to their ABORT marker;
+ *   READ_UNCOMMITTED answers carry null there, as Kafka's do;
  * - a follower's `lastFetchedEpoch` (v12+) is checked against the leader's epoch cache: if its log has
  *   diverged, the answer carries `divergingEpoch` and no records, and the follower truncates;
  * - fetch offsets outside [logStartOffset, logEndOffset] are OFFSET_OUT_OF_RANGE; leader epochs older or
@@ -14,8 +17,9 @@
  *   `maxWaitMs` (virtual time) for new data;
  * - v0-3 predate record batches, so batches are down-converted to message sets (magic 0 for v0-1,
  *   magic 1 for v2-3), as Kafka does for old consumers.
- * Leaves out: fetch sessions (KIP-227: sessionId is always 0), follower fetching for consumers (KIP-392),
- * aborted-transaction lists (until transactions land: null under READ_UNCOMMITTED, empty otherwise).
+ * Leaves out: fetch sessions (KIP-227: sessionId is always 0), follower fetching for consumers (KIP-392).
+ * The aborted transactions are those overlapping the exact records returned; Kafka bounds the search by the next
+ * index entry, so it may list a few more.
  */
 import {
   ApiKey,
@@ -191,9 +195,10 @@ function readPartition(
     const { shouldExpandIsr } = replica.recordFollowerFetch(replicaId, fetchOffset, broker.runtime.now(), requested.logStartOffset);
     if (shouldExpandIsr) broker.alterIsr(replica, [...replica.isr, replicaId]);
   }
-  const maxOffset = isFollower ? replica.logEndOffset : isolationLevel === 1 ? replica.lastStableOffset : replica.highWatermark;
+  const isReadCommitted = !isFollower && apiVersion >= 4 && isolationLevel === 1;
+  const maxOffset = isFollower ? replica.logEndOffset : isReadCommitted ? replica.lastStableOffset : replica.highWatermark;
   const maxBytes = Math.max(0, Math.min(requested.partitionMaxBytes, remainingBytes));
-  const data = replica.log.read(fetchOffset, { maxBytes, maxOffset, minOneMessage });
+  const data = replica.log.read(fetchOffset, { maxBytes, maxOffset, minOneMessage, includeAbortedTransactions: isReadCommitted });
   let records = data.errorCode === ErrorCode.NONE ? data.records : Buffer.alloc(0);
   if (apiVersion <= 3) records = downConvert(records, apiVersion <= 1 ? 0 : 1);
   return {
@@ -202,7 +207,9 @@ function readPartition(
     highWatermark: replica.highWatermark,
     lastStableOffset: replica.lastStableOffset,
     logStartOffset: replica.logStartOffset,
-    ...(apiVersion >= 4 ? { abortedTransactions: isolationLevel === 1 ? [] : null } : {}),
+    ...(apiVersion >= 4
+      ? { abortedTransactions: isReadCommitted ? (data.abortedTransactions ?? []).map((txn) => ({ producerId: txn.producerId, firstOffset: txn.firstOffset })) : null }
+      : {}),
     ...(apiVersion >= 11 ? { preferredReadReplica: -1 } : {}),
     records,
   };

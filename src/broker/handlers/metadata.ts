@@ -91,7 +91,9 @@ export const metadataHandler = defineHandler({
       throttleTimeMs: 0,
       brokers,
       clusterId: image.clusterId,
-      controllerId: image.controllerId,
+      // A KRaft broker cannot name the controller (clients never talk to it): it answers with a random live
+      // broker (`getRandomAliveBrokerId`), which forwards controller requests. Stable per set of live brokers.
+      controllerId: brokers.length === 0 ? -1 : brokers[broker.runtime.random.fork(`metadata-controller:${brokers.map((b) => b.nodeId).join(',')}`).int(brokers.length)].nodeId,
       topics,
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     };

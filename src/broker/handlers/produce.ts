@@ -6,12 +6,19 @@
  * - records must be one well-formed batch (v3+); a bad CRC or truncated batch is CORRUPT_MESSAGE; a batch
  *   over `max.message.bytes` is MESSAGE_TOO_LARGE; legacy message sets (v0-2) are up-converted to v2;
  * - idempotent batches are checked against the producer state: a retried duplicate answers NONE with the
- *   offsets it already has, a gap OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH;
+ *   offsets it already has, a gap OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH (also when the
+ *   coordinator fenced the producer: its markers carry the bumped epoch), a non-transactional batch from a producer
+ *   with an open transaction INVALID_TXN_STATE;
+ * - transactional batches need the request's transactionalId (v3+): without it the whole request is
+ *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka's authorization check answers. The first batch of a
+ *   transaction on a partition is verified with the transaction coordinator first (KIP-890 part 1,
+ *   `transaction.partition.verification.enable`): a partition not added to the transaction is INVALID_TXN_STATE, a
+ *   fenced producer INVALID_PRODUCER_EPOCH, coordinator trouble NOT_ENOUGH_REPLICAS (retriable);
  * - acks=-1 refuses up front with NOT_ENOUGH_REPLICAS when the ISR is below `min.insync.replicas`, then
  *   waits (up to `timeoutMs`) for the high watermark to pass the append: REQUEST_TIMED_OUT if it does not,
  *   NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile; acks=1 answers after the local append;
  *   acks=0 sends no response at all.
- * Leaves out: quotas, transactional verification of partitions (comes with transactions).
+ * Leaves out: quotas, authorization; verification asks once per partition (Kafka batches a request per coordinator).
  */
 import {
   ApiKey,
@@ -28,7 +35,7 @@ import {
   type ProduceResponsePartitionProduceResponseInput,
 } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
-import { NO_LEADER } from '../metadata.ts';
+import { NO_LEADER, topicPartitionKey } from '../metadata.ts';
 import type { Replica } from '../partition.ts';
 import { defineHandler } from './handler.ts';
 
@@ -64,6 +71,22 @@ function upConvert(records: Buffer): Buffer {
   });
 }
 
+/** Whether any batch of the request is transactional (Kafka's `ProduceRequest.hasTransactionalRecords`). */
+function hasTransactionalRecords(topicData: ReadonlyArray<{ partitionData: ReadonlyArray<{ records: Buffer | null }> }>): boolean {
+  for (const topic of topicData) {
+    for (const { records } of topic.partitionData) {
+      if (records === null || records.length === 0) continue;
+      try {
+        if (detectMagic(records) < 2) continue;
+        if (splitBatches(records).batches.some((batch) => readBatchHeader(batch).isTransactional)) return true;
+      } catch (error) {
+        if (!(error instanceof RecordBatchDecodeError)) throw error;
+      }
+    }
+  }
+  return false;
+}
+
 async function producePartition(
   broker: Broker,
   topicName: string,
@@ -72,6 +95,7 @@ async function producePartition(
   acks: number,
   timeoutMs: number,
   apiVersion: number,
+  transactionalId: string | null,
 ): Promise<PartitionAnswer> {
   const topic = broker.image.topics.get(topicName);
   if (topic === undefined || index < 0 || index >= topic.partitions.length) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -110,8 +134,27 @@ async function producePartition(
   if (acks === -1 && replica.isr.length < minInsyncReplicas) return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS);
 
   const header = readBatchHeader(batch);
-  const check = replica.producerState.check(header);
+  let check = replica.producerState.check(header);
   if (check.kind === 'error') return failed(index, check.errorCode);
+  if (
+    check.kind === 'append' &&
+    header.isTransactional &&
+    header.producerId >= 0n &&
+    transactionalId !== null &&
+    broker.config.bool('transaction.partition.verification.enable') &&
+    !replica.producerState.hasOngoingTransaction(header.producerId)
+  ) {
+    const guard = replica.producerState.startVerification(header.producerId);
+    const verified = await broker.transactionCoordinator.verifyPartition(transactionalId, header.producerId, header.producerEpoch, { topic: topicName, partition: index });
+    if (verified !== ErrorCode.NONE) return failed(index, verified);
+    // The world moved while the coordinator answered: leadership, the producer's state, or a marker ended the transaction.
+    if (broker.replicas.get(topicPartitionKey(topicName, index)) !== replica || !replica.isLeader) return failed(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    check = replica.producerState.check(header);
+    if (check.kind === 'error') return failed(index, check.errorCode);
+    if (check.kind === 'append' && !replica.producerState.isVerified(header.producerId, guard)) {
+      return failed(index, ErrorCode.INVALID_TXN_STATE, 'Partition was not added to the transaction');
+    }
+  }
   if (check.kind === 'duplicate') {
     // UnifiedLog.append answers a duplicate with the original offsets and its timestamp as the append time.
     return { index, errorCode: ErrorCode.NONE, baseOffset: check.batch.firstOffset, logAppendTimeMs: check.batch.timestamp, logStartOffset: replica.logStartOffset, recordErrors: [], errorMessage: null };
@@ -158,21 +201,23 @@ export const produceHandler = defineHandler({
   minVersion: 0,
   maxVersion: 11,
   handle: async ({ broker, header }, request): Promise<ProduceResponseInput | null> => {
-    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
-      return {
-        throttleTimeMs: 0,
-        responses: request.topicData.map((topic) => ({
-          name: topic.name,
-          partitionResponses: topic.partitionData.map((p) => failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
-        })),
-      };
-    }
+    const failAll = (errorCode: number): ProduceResponseInput => ({
+      throttleTimeMs: 0,
+      responses: request.topicData.map((topic) => ({
+        name: topic.name,
+        partitionResponses: topic.partitionData.map((p) => failed(p.index, errorCode)),
+      })),
+    });
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return failAll(ErrorCode.INVALID_REQUIRED_ACKS);
+    const transactionalId = header.apiVersion >= 3 ? request.transactionalId : null;
+    // Kafka authorizes transactional writes by transactional id, so a transactional batch without one is refused.
+    if (transactionalId === null && hasTransactionalRecords(request.topicData)) return request.acks === 0 ? null : failAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     const responses = await Promise.all(
       request.topicData.map(async (topic) => ({
         name: topic.name,
         partitionResponses: await Promise.all(
           topic.partitionData.map((p) =>
-            producePartition(broker, topic.name, p.index, p.records, request.acks, request.timeoutMs, header.apiVersion),
+            producePartition(broker, topic.name, p.index, p.records, request.acks, request.timeoutMs, header.apiVersion, transactionalId),
           ),
         ),
       })),

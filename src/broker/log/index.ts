@@ -21,3 +21,7 @@ export { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.ts';
 export type { OffsetPosition } from './offset-index.ts';
 export { TIME_INDEX_ENTRY_SIZE } from './time-index.ts';
 export type { TimestampOffset } from './time-index.ts';
+export { ABORTED_TXN_ENTRY_SIZE, TransactionIndex } from './transaction-index.ts';
+export type { AbortedTxn } from './transaction-index.ts';
+export { OpenTransactions, readTransactionMarker } from './open-transactions.ts';
+export type { CompletedTxn, TransactionMarker } from './open-transactions.ts';

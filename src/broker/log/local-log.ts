@@ -12,8 +12,11 @@
  *
  * Time: operations that are not given `nowMs` ask the runtime, or reuse the last time the log was told.
  *
- * Left out: log directory renames (future / stray / delete directories), aborted-transaction collection for
- * read_committed reads, the memory-mapped-buffer-closed checks and the async `.deleted` removal.
+ * - `collectAbortedTransactions` walks the `.txnindex` of the segments from the one holding the fetch offset until an
+ *   entry's last stable offset shows no later segment can matter (Kafka's `LocalLog.collectAbortedTransactions`).
+ *
+ * Left out: log directory renames (future / stray / delete directories), the memory-mapped-buffer-closed checks and
+ * the async `.deleted` removal.
  */
 import { assert } from '../../runtime/assert.ts';
 import type { Prng, Runtime } from '../../runtime/runtime.ts';
@@ -24,6 +27,7 @@ import type { SegmentReadResult } from './segment.ts';
 import type { SegmentStore } from './segment-store.ts';
 import type { OffsetPosition } from './offset-index.ts';
 import type { TimestampOffset } from './time-index.ts';
+import type { AbortedTxn } from './transaction-index.ts';
 
 /** How an offset is found: segment by floor lookup, position by the sparse index, then the scan. */
 export interface OffsetLocation {
@@ -40,6 +44,7 @@ export interface SegmentInfo {
   fileName: string;
   indexFileName: string;
   timeIndexFileName: string;
+  txnIndexFileName: string;
   sizeInBytes: number;
   recordCount: number;
   batchCount: number;
@@ -51,6 +56,8 @@ export interface SegmentInfo {
   maxTimestamp: bigint;
   indexEntries: OffsetPosition[];
   timeIndexEntries: TimestampOffset[];
+  /** The `.txnindex` entries: transactions aborted by markers in this segment. */
+  abortedTransactions: AbortedTxn[];
   isActive: boolean;
 }
 
@@ -100,8 +107,11 @@ export class LocalLog {
 
   // --- appends and rolling --------------------------------------------------------------------------------
 
-  /** Appends already-validated batches (as consecutive byte ranges) to the active segment, rolling first when it should. */
-  append(records: readonly Uint8Array[], firstOffset: bigint, lastOffset: bigint, maxTimestamp: bigint, shallowOffsetOfMaxTimestamp: bigint, nowMs: number): void {
+  /**
+   * Appends already-validated batches (as consecutive byte ranges) to the active segment, rolling first when it
+   * should; returns the segment written and the position the batches start at.
+   */
+  append(records: readonly Uint8Array[], firstOffset: bigint, lastOffset: bigint, maxTimestamp: bigint, shallowOffsetOfMaxTimestamp: bigint, nowMs: number): { segment: LogSegment; position: number } {
     assert(firstOffset >= this.logEndOffset, `append at ${firstOffset} does not overlap the log ending at ${this.logEndOffset}`);
     let size = 0;
     for (const part of records) size += part.length;
@@ -115,9 +125,11 @@ export class LocalLog {
       nowMs,
     });
     const segment = shouldRoll ? this.roll(nowMs, firstOffset) : active;
+    const position = segment.size;
     segment.append(lastOffset, maxTimestamp, shallowOffsetOfMaxTimestamp, records, nowMs);
     this.logEndOffset = lastOffset + 1n;
     if (this.logEndOffset - this.recoveryPoint >= BigInt(this.config.flushMessages)) this.flush();
+    return { segment, position };
   }
 
   /** A new active segment at max(expectedNextOffset, LEO); the old one is closed and flushed. */
@@ -151,6 +163,21 @@ export class LocalLog {
       if (read !== null) return read;
     }
     return null;
+  }
+
+  /**
+   * Aborted transactions overlapping [fetchOffset, upperBoundOffset), from the segment holding `fetchOffset` on
+   * (markers live in the segment that was active when they were appended, never in an earlier one).
+   */
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    const segments = this.segments.all();
+    const collected: AbortedTxn[] = [];
+    for (let i = Math.max(0, this.segments.floorIndex(fetchOffset)); i < segments.length; i++) {
+      const result = segments[i].txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset);
+      collected.push(...result.abortedTransactions);
+      if (result.isComplete) break;
+    }
+    return collected;
   }
 
   locate(offset: bigint): OffsetLocation | null {
@@ -217,6 +244,7 @@ export class LocalLog {
       fileName: fileName(segment.baseOffset, '.log'),
       indexFileName: fileName(segment.baseOffset, '.index'),
       timeIndexFileName: fileName(segment.baseOffset, '.timeindex'),
+      txnIndexFileName: fileName(segment.baseOffset, '.txnindex'),
       sizeInBytes: segment.size,
       recordCount: segment.recordCount,
       batchCount: segment.batchCount,
@@ -225,6 +253,7 @@ export class LocalLog {
       maxTimestamp: segment.maxTimestampSoFar,
       indexEntries: segment.offsetIndex.entryList(),
       timeIndexEntries: segment.timeIndex.entryList(),
+      abortedTransactions: segment.txnIndex.allAbortedTxns(),
       isActive: segment === active,
     }));
   }

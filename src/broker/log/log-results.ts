@@ -2,9 +2,10 @@
  * What the partition log's operations answer (Kafka's `LogAppendInfo`, `FetchDataInfo`, the cleaner's stats):
  * plain values carrying Kafka error codes, never exceptions, so a handler copies them into a response.
  *
- * Left out: `LogAppendInfo`'s validation stats and leader-HW change hints, `FetchDataInfo`'s aborted transactions.
+ * Left out: `LogAppendInfo`'s validation stats and leader-HW change hints.
  */
 import type { RecordError } from './log-validator.ts';
+import type { AbortedTxn } from './transaction-index.ts';
 
 /** What an append did (Kafka's `LogAppendInfo`); on an error nothing was appended and offsets are -1. */
 export interface LogAppendResult {
@@ -29,6 +30,8 @@ export interface LogReadOptions {
   maxOffset?: bigint;
   /** Return the first batch even when larger than `maxBytes` (KIP-74). Default true. */
   minOneMessage?: boolean;
+  /** Also collect the aborted transactions overlapping what is read (a read_committed Fetch). Default false. */
+  includeAbortedTransactions?: boolean;
 }
 
 export interface LogReadResult {
@@ -45,6 +48,8 @@ export interface LogReadResult {
   isFirstEntryIncomplete: boolean;
   logStartOffset: bigint;
   logEndOffset: bigint;
+  /** With `includeAbortedTransactions`: the aborted transactions overlapping the records read (`FetchDataInfo`); else null. */
+  abortedTransactions: AbortedTxn[] | null;
 }
 
 export interface CompactionSummary {

@@ -21,15 +21,22 @@
  * - `compact()` cleans whenever there is something to clean; Kafka's cleaner threads pick the dirtiest log above
  *   `min.cleanable.dirty.ratio`.
  *
+ * Transactions (KIP-98): every appended batch goes through `OpenTransactions`; a marker that ends an aborted
+ * transaction adds an entry to the `.txnindex` of the segment it lands in, with the last stable offset of that moment.
+ * The open transactions give `firstUnstableOffset` (the partition's LSO), and a read asked for them returns the
+ * aborted transactions overlapping what it read, as a read_committed Fetch needs. Both are rebuilt by a scan of the
+ * batches after recovery, truncation and cleaning (Kafka reloads a producer snapshot and replays the tail instead).
+ *
  * Offsets are bigint (int64); sizes and positions are numbers (a segment is < 2 GiB); timestamps are bigint where
  * they come from batches and numbers where they come from the clock (`nowMs`).
  *
- * Left out: producer state (the broker's `producer-state.ts` rebuilds it by reading this log), the transaction
- * index and aborted-transaction lists for read_committed fetches, producer snapshots, log directory moves.
+ * Left out: producer sequence state (the broker's `producer-state.ts` rebuilds it by reading this log), producer
+ * snapshots, log directory moves.
  */
 import { assert } from '../../runtime/assert.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { RECORD_BATCH_OVERHEAD, readBatchHeader } from '../../protocol/codec/record-batch.ts';
 import { batchesFrom, recordTimestamps } from './file-records.ts';
 import type { TimestampAndOffset } from './file-records.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
@@ -50,6 +57,8 @@ import type { OffsetLocation, SegmentInfo } from './local-log.ts';
 import { baseOffsetFromFileName } from './segment.ts';
 import type { LogSegment } from './segment.ts';
 import type { CrashOptions, SegmentStore } from './segment-store.ts';
+import { OpenTransactions, readTransactionMarker } from './open-transactions.ts';
+import type { AbortedTxn } from './transaction-index.ts';
 
 export interface PartitionLogOptions {
   store: SegmentStore;
@@ -73,6 +82,7 @@ export class PartitionLog {
   private firstDirtyOffset: bigint | null = null;
   private isCrashed = false;
   private readonly retention: RetentionContext;
+  private readonly transactions = new OpenTransactions();
 
   constructor(options: PartitionLogOptions) {
     this.startOffset = options.logStartOffset ?? 0n;
@@ -149,7 +159,8 @@ export class PartitionLog {
     if (!validated.ok) return this.failedAppend(validated.errorCode, validated.errorMessage, validated.recordErrors);
     if (validated.validBytes > config.segmentBytes) return this.tooLargeForSegment(validated.validBytes);
     assert(validated.firstOffset === this.local.logEndOffset, `a leader batch starts at the log end offset ${this.local.logEndOffset}`);
-    this.local.append(validated.records, validated.firstOffset, validated.lastOffset, validated.maxTimestamp, validated.shallowOffsetOfMaxTimestamp, nowMs);
+    const written = this.local.append(validated.records, validated.firstOffset, validated.lastOffset, validated.maxTimestamp, validated.shallowOffsetOfMaxTimestamp, nowMs);
+    this.trackTransactions(written.segment, written.position);
     if (options.leaderEpoch >= 0) this.epochCache.assign(options.leaderEpoch, validated.firstOffset);
     return {
       errorCode: ErrorCode.NONE,
@@ -176,7 +187,8 @@ export class PartitionLog {
     if (!validated.ok) return this.failedAppend(validated.errorCode, validated.errorMessage, []);
     if (validated.batches.length === 0) return this.failedAppend(ErrorCode.NONE, null, []);
     if (records.length > this.local.config.segmentBytes) return this.tooLargeForSegment(records.length);
-    this.local.append([records], validated.firstOffset, validated.lastOffset, validated.maxTimestamp, validated.shallowOffsetOfMaxTimestamp, nowMs);
+    const written = this.local.append([records], validated.firstOffset, validated.lastOffset, validated.maxTimestamp, validated.shallowOffsetOfMaxTimestamp, nowMs);
+    this.trackTransactions(written.segment, written.position);
     for (const batch of validated.batches) {
       const epoch = batch.readInt32BE(12);
       if (epoch >= 0) this.epochCache.assign(epoch, batch.readBigInt64BE(0));
@@ -238,13 +250,87 @@ export class PartitionLog {
       isFirstEntryIncomplete: false,
       logStartOffset: this.startOffset,
       logEndOffset: this.local.logEndOffset,
+      abortedTransactions: options.includeAbortedTransactions === true ? [] : null,
     };
     if (fetchOffset < this.startOffset || fetchOffset > this.local.logEndOffset) return { ...result, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
     if (fetchOffset >= maxOffset) return result;
     const read = this.local.read(fetchOffset, Math.max(0, options.maxBytes), maxOffset, options.minOneMessage ?? true);
     if (read === null) return result;
     assert(read.batchCount === 0 || read.lastOffset >= fetchOffset, `a read from ${fetchOffset} returns a batch reaching it`);
-    return { ...result, records: read.records, firstOffset: read.firstOffset, lastOffset: read.lastOffset, batchCount: read.batchCount, isFirstEntryIncomplete: read.isFirstEntryIncomplete };
+    // Kafka bounds the search by an index entry at or past the end of the data read; the exact end gives a subset
+    // of its answer that still covers every returned record.
+    const abortedTransactions =
+      options.includeAbortedTransactions === true && read.batchCount > 0 ? this.local.collectAbortedTransactions(fetchOffset, read.lastOffset + 1n) : result.abortedTransactions;
+    return {
+      ...result,
+      records: read.records,
+      firstOffset: read.firstOffset,
+      lastOffset: read.lastOffset,
+      batchCount: read.batchCount,
+      isFirstEntryIncomplete: read.isFirstEntryIncomplete,
+      abortedTransactions,
+    };
+  }
+
+  /** Aborted transactions overlapping [fetchOffset, upperBoundOffset) (Kafka's `collectAbortedTransactions`). */
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    return this.local.collectAbortedTransactions(fetchOffset, upperBoundOffset);
+  }
+
+  // --- transactions ---------------------------------------------------------------------------------------
+
+  /** The first offset of the oldest open transaction (the last stable offset cannot pass it); null when none is open. */
+  firstUnstableOffset(): bigint | null {
+    return this.transactions.firstUnstableOffset();
+  }
+
+  /** The first offset of the producer's open transaction in this log, null when it has none. */
+  openTransactionFirstOffset(producerId: bigint): bigint | null {
+    return this.transactions.firstOffsetOf(producerId);
+  }
+
+  /** Producers with an open transaction and where it began, oldest first. */
+  openTransactions(): Array<{ producerId: bigint; firstOffset: bigint }> {
+    return this.transactions.open();
+  }
+
+  /** The coordinator epoch of the last marker written for the producer (-1 when none): older coordinators are fenced. */
+  coordinatorEpochOf(producerId: bigint): number {
+    return this.transactions.coordinatorEpochOf(producerId);
+  }
+
+  /** Every aborted transaction the `.txnindex` files hold, oldest marker first. */
+  abortedTransactions(): AbortedTxn[] {
+    return this.local.segments.all().flatMap((segment) => segment.txnIndex.allAbortedTxns());
+  }
+
+  /** Feeds the batches written at `position` of `segment` to the open transactions and the segment's `.txnindex`. */
+  private trackTransactions(segment: LogSegment, position: number): void {
+    for (const batch of batchesFrom(segment.log, position)) {
+      const header = readBatchHeader(segment.log.read(batch.position, RECORD_BATCH_OVERHEAD));
+      if (header.producerId < 0n || !header.isTransactional) continue;
+      const marker = header.isControl ? readTransactionMarker(segment.log.read(batch.position, batch.sizeInBytes)) : null;
+      const completed = this.transactions.onBatch(
+        { producerId: header.producerId, isTransactional: true, isControl: header.isControl, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset },
+        marker,
+      );
+      if (completed === null || !completed.isAborted) continue;
+      segment.txnIndex.append({
+        producerId: completed.producerId,
+        firstOffset: completed.firstOffset,
+        lastOffset: completed.lastOffset,
+        lastStableOffset: this.transactions.lastStableOffsetAfter(completed),
+      });
+    }
+  }
+
+  /** Recomputes the open transactions and every `.txnindex` from the batches (recovery, truncation, cleaning). */
+  private rebuildTransactions(): void {
+    this.transactions.clear();
+    for (const segment of this.local.segments.all()) {
+      segment.txnIndex.reset();
+      this.trackTransactions(segment, 0);
+    }
   }
 
   /** Where `offset` lives and the lookup path to it (segment floor, sparse index entry, batches scanned). */
@@ -337,6 +423,7 @@ export class PartitionLog {
     this.epochCache.truncateFromEnd(targetOffset);
     this.startOffset = minBigint(targetOffset, this.startOffset);
     if (this.firstDirtyOffset !== null && this.firstDirtyOffset > targetOffset) this.firstDirtyOffset = null;
+    this.rebuildTransactions();
     this.checkInvariants();
     return true;
   }
@@ -349,6 +436,7 @@ export class PartitionLog {
     this.startOffset = newOffset;
     this.firstDirtyOffset = null;
     this.epochCache.clear();
+    this.rebuildTransactions();
     this.checkInvariants();
   }
 
@@ -424,6 +512,7 @@ export class PartitionLog {
       summary.segmentsCleaned += replaced.length;
     }
     this.firstDirtyOffset = result.endOffset;
+    if (result.replacements.length > 0) this.rebuildTransactions();
     this.checkInvariants();
     return { ...summary, isCleaned: true, recordsRead: result.recordsRead, recordsRetained: result.recordsRetained };
   }
@@ -451,6 +540,7 @@ export class PartitionLog {
     this.startOffset = result.logStartOffset;
     if (this.firstDirtyOffset !== null && this.firstDirtyOffset > this.local.logEndOffset) this.firstDirtyOffset = null;
     this.isCrashed = false;
+    this.rebuildTransactions();
     this.checkInvariants();
     return result;
   }

@@ -13,8 +13,11 @@
  * - `recover` re-validates every batch (size, magic, CRC-32C, offsets within the segment and increasing),
  *   rebuilds both indexes, re-adds leader epochs, and cuts the file at the first invalid byte.
  *
- * Left out: `.txnindex` and producer-state updates during recovery (the broker rebuilds producer state by reading
- * the log), legacy message formats, lazy index loading, `.swap` / `.cleaned` / `.deleted` suffix juggling.
+ * - `txnIndex` is the segment's `.txnindex` (`transaction-index.ts`): the transactions aborted by markers in this
+ *   segment. The log appends to it and rebuilds it (see `log.ts`); a truncation drops entries whose marker is cut.
+ *
+ * Left out: producer-state updates during recovery (the broker rebuilds producer state by reading the log), legacy
+ * message formats, lazy index loading, `.swap` / `.cleaned` / `.deleted` suffix juggling.
  */
 import { assert } from '../../runtime/assert.ts';
 import { RecordBatchDecodeError, decodeRecordBatch, verifyBatchCrc, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../../protocol/codec/record-batch.ts';
@@ -26,8 +29,9 @@ import type { OffsetPosition } from './offset-index.ts';
 import type { SegmentFile, SegmentStore } from './segment-store.ts';
 import { TimeIndex } from './time-index.ts';
 import type { TimestampOffset } from './time-index.ts';
+import { TransactionIndex } from './transaction-index.ts';
 
-export type SegmentFileSuffix = '.log' | '.index' | '.timeindex';
+export type SegmentFileSuffix = '.log' | '.index' | '.timeindex' | '.txnindex';
 
 /** `LogFileUtils.filenamePrefixFromOffset` + suffix: the base offset as 20 zero-padded digits. */
 export function fileName(baseOffset: bigint, suffix: SegmentFileSuffix): string {
@@ -84,6 +88,7 @@ export class LogSegment {
   readonly baseOffset: bigint;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  readonly txnIndex: TransactionIndex;
   readonly rollJitterMs: number;
   private file: SegmentFile;
   private readonly store: SegmentStore;
@@ -112,6 +117,7 @@ export class LogSegment {
     this.file = options.store.open(fileName(options.baseOffset, '.log') + (options.fileSuffix ?? ''));
     this.offsetIndex = new OffsetIndex(options.baseOffset, options.maxIndexSize);
     this.timeIndex = new TimeIndex(options.baseOffset, options.maxIndexSize);
+    this.txnIndex = new TransactionIndex(options.baseOffset);
   }
 
   get name(): string {
@@ -252,6 +258,7 @@ export class LogSegment {
     const mapping = this.translateOffset(offset);
     this.offsetIndex.truncateTo(offset);
     this.timeIndex.truncateTo(offset);
+    this.txnIndex.truncateTo(offset);
     this.offsetIndex.resize(this.maxIndexSize);
     this.timeIndex.resize(this.maxIndexSize);
     const before = this.file.size();
@@ -274,6 +281,8 @@ export class LogSegment {
   recover(epochCache: LeaderEpochCache | null, shouldValidate = true): number {
     this.offsetIndex.reset();
     this.timeIndex.reset();
+    // The log refills it from the recovered batches, with the transactions still open before this segment.
+    this.txnIndex.reset();
     this.maxTimestampAndOffsetSoFar = { timestamp: -1n, offset: this.baseOffset };
     let validBytes = 0;
     let lastIndexEntry = 0;

@@ -311,12 +311,13 @@ describe('Fetch', () => {
   });
 
   it('isolation level 1 (READ_COMMITTED) reads only up to the last stable offset: an open transaction hides itself and everything after it', async () => {
-    const t = await startCluster();
+    // Without KIP-890 verification a transactional batch opens a transaction on its own (test/broker/txn covers the real flow).
+    const t = await startCluster({ brokerConfig: { 'transaction.partition.verification.enable': false } });
     t.cluster.createTopic('txn', { partitions: 1 });
     await t.settle();
     await t.produce('txn', 0, ['before']);
     const { producerId } = await t.send(1, ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000 });
-    // A transactional batch (never committed). Kafka would first need AddPartitionsToTxn; the model does not verify that yet.
+    // A transactional batch (never committed), with no AddPartitionsToTxn: only possible with verification off.
     const open = encodeRecordBatch({
       baseTimestamp: 1_000n,
       producerId,
