@@ -11,6 +11,8 @@ export { Kafka } from './client/kafka.ts';
 export { Partitioners } from './client/partitioners.ts';
 export { PartitionAssigners, AssignerProtocol } from './client/assigners.ts';
 export { logLevel } from './client/logger.ts';
+export { CompressionTypes, CompressionCodecs } from './client/compression.ts';
+export { ConfigResourceTypes, ConfigSource, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } from './client/admin/enums.ts';
 export * from './client/errors-public.ts';
 export type { KafkaConfig, ProducerConfig, ConsumerConfig, AdminConfig, BrokersFunction, SASLOptions, Mechanism, ISocketFactory } from './client/config.ts';
 export type { Logger, LogEntry, logCreator } from './client/logger.ts';
@@ -19,6 +21,74 @@ export type { InstrumentationEvent, RemoveInstrumentationEventListener } from '.
 export type { Message, IHeaders, ICustomPartitioner, Partitioner, PartitionerArgs } from './client/partitioners.ts';
 export type { Assigner, PartitionAssigner, MemberMetadata, MemberAssignment, GroupMember, GroupMemberAssignment, GroupState } from './client/assigners.ts';
 export type { PartitionMetadata } from './client/types.ts';
+export type {
+  Producer,
+  Transaction,
+  ProducerRecord,
+  ProducerBatch,
+  TopicMessages,
+  RecordMetadata,
+  ProducerEvents,
+  ConnectEvent,
+  DisconnectEvent,
+  RequestEvent,
+  RequestTimeoutEvent,
+  RequestQueueSizeEvent,
+} from './client/producer/index.ts';
+export type {
+  Consumer,
+  ConsumerEvents,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopics,
+  ConsumerSubscribeTopic,
+  EachBatchPayload,
+  EachMessagePayload,
+  EachBatchPayload as ConsumerEachBatchPayload,
+  EachMessagePayload as ConsumerEachMessagePayload,
+  EachBatchHandler,
+  EachMessageHandler,
+  Batch,
+  KafkaMessage,
+  Offsets,
+  TopicOffsets,
+  PartitionOffset,
+  TopicPartitions,
+  TopicPartitionOffsetAndMetadata,
+  GroupDescription,
+  MemberDescription,
+} from './client/consumer/index.ts';
+export type {
+  Admin,
+  AdminEvents,
+  ITopicConfig,
+  ITopicPartitionConfig,
+  ITopicMetadata,
+  ReplicaAssignment,
+  PartitionReassignment,
+  IResourceConfigEntry,
+  IResourceConfig,
+  ResourceConfigQuery,
+  ConfigEntries,
+  ConfigSynonyms,
+  DescribeConfigResponse,
+  FetchOffsetsPartition,
+  GroupOverview,
+  DeleteGroupsResult,
+  GroupDescriptions,
+  ConsumerGroupState,
+  Acl,
+  AclResource,
+  AclEntry,
+  DescribeAclResource,
+  DescribeAclResponse,
+  AclFilter,
+  MatchingAcl,
+  DeleteAclFilterResponses,
+  DeleteAclResponse,
+  ListPartitionReassignmentsResponse,
+  OngoingTopicReassignment,
+  OngoingPartitionReassignment,
+} from './client/admin/index.ts';
 
 // kafkasim's own.
 export { createCluster, EmbeddedCluster, type CreateClusterOptions, type TopicSpec } from './embedded/cluster.ts';

@@ -66,7 +66,7 @@ export interface BrokerOptions {
 export interface RequestOptions {
   /** Produce with acks=0: no answer comes. */
   readonly expectResponse?: boolean;
-  /** Extra time on top of the request timeout (Fetch's maxWait, Produce's timeout, as KafkaJS adds). */
+  /** Extra time on top of the request timeout (Fetch's maxWait and JoinGroup's rebalance timeout, as KafkaJS adds). */
   readonly extraTimeoutMs?: number;
 }
 
@@ -78,6 +78,8 @@ export class Broker {
   private connection: Connection | null = null;
   private connecting: Promise<void> | null = null;
   private inFlight = 0;
+  /** Requests sent or queued and not yet settled: `disconnect()` waits for them, as KafkaJS's does. */
+  private readonly pendingRequests = new Set<Promise<unknown>>();
   private readonly queue: Array<() => void> = [];
   private readonly logger: Logger;
 
@@ -132,6 +134,9 @@ export class Broker {
   }
 
   async disconnect(): Promise<void> {
+    // KafkaJS's connection.disconnect() waits for pending requests before closing the socket, so a Produce
+    // already sent still gets its answer (closing first would make the producer resend it).
+    while (this.pendingRequests.size > 0) await Promise.allSettled([...this.pendingRequests]);
     const connection = this.connection;
     this.connection = null;
     connection?.close();
@@ -158,8 +163,14 @@ export class Broker {
   ): Promise<{ version: number; response: ResponseByKey[K] }> {
     if (!this.isConnected()) await this.connect();
     const version = this.versionFor(apiKey);
-    const response = await this.rawRequest(apiKey, version, build(version), options);
-    return { version, response: response as ResponseByKey[K] };
+    const pending = this.rawRequest(apiKey, version, build(version), options);
+    this.pendingRequests.add(pending);
+    try {
+      const response = await pending;
+      return { version, response: response as ResponseByKey[K] };
+    } finally {
+      this.pendingRequests.delete(pending);
+    }
   }
 
   private async rawRequest<K extends ApiKeyNumber>(

@@ -360,20 +360,11 @@ export class Cluster {
     return this.seedBroker!;
   }
 
-  async findControllerBroker(): Promise<Broker> {
-    if (this.metadata === null || this.metadata.controllerId === null || this.metadata.controllerId < 0) {
-      throw new KafkaJSMetadataNotLoaded('Topic metadata not loaded');
-    }
-    const { controllerId } = this.metadata;
-    try {
-      return await this.findBroker({ nodeId: controllerId });
-    } catch (e) {
-      if ((e as Error).name === 'KafkaJSBrokerNotFound') {
-        throw new KafkaJSBrokerNotFound(`Controller broker with id ${controllerId} not found in the cached metadata`);
-      }
-      throw e;
-    }
-  }
+  /** The broker Metadata names as controller; concurrent callers share one lookup, as in KafkaJS. */
+  readonly findControllerBroker = shared(async (): Promise<Broker> => {
+    if (this.metadata === null || this.metadata.controllerId === null) throw new KafkaJSMetadataNotLoaded('Topic metadata not loaded');
+    return this.findBroker({ nodeId: this.metadata.controllerId });
+  });
 
   findTopicPartitionMetadata(topic: string): PartitionMetadata[] {
     if (this.metadata === null) throw new KafkaJSTopicMetadataNotLoaded('Topic metadata not loaded', { topic });
@@ -385,7 +376,7 @@ export class Cluster {
     const metadata = this.findTopicPartitionMetadata(topic);
     const result: Record<number, number[]> = {};
     for (const id of partitions) {
-      const partitionId = Number(id);
+      const partitionId = parseInt(String(id), 10);
       const entry = metadata.find((p) => p.partitionId === partitionId);
       if (entry === undefined) continue;
       if (entry.leader === null || entry.leader === undefined) throw new KafkaJSError('Invalid partition metadata');

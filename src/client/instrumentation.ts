@@ -15,6 +15,40 @@ export interface InstrumentationEvent<T> {
 
 export type RemoveInstrumentationEventListener<T> = () => void;
 
+/** The event types every client (producer, consumer, admin) shares, as KafkaJS declares them. */
+export type ConnectEvent = InstrumentationEvent<null>;
+export type DisconnectEvent = InstrumentationEvent<null>;
+export type RequestEvent = InstrumentationEvent<{
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  createdAt: number;
+  duration: number;
+  pendingDuration: number;
+  sentAt: number;
+  size: number;
+}>;
+export type RequestTimeoutEvent = InstrumentationEvent<{
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  createdAt: number;
+  pendingDuration: number;
+  sentAt: number;
+}>;
+export type RequestQueueSizeEvent = InstrumentationEvent<{
+  broker: string;
+  clientId: string;
+  queueSize: number;
+}>;
+
+
 const counters = new WeakMap<object, { next: number }>();
 
 export class InstrumentationEmitter {

@@ -63,6 +63,7 @@ export function createRetry(runtime: ClientRuntime, options: RetryOptions = {}):
           attempt = Promise.reject(error);
         }
         attempt.then(resolve, (e: unknown) => {
+          if (aborted) return; // bail() already rejected
           if (isErrorRetriable(e)) {
             if (shouldRetry) runtime.timer(retryTime, () => retry(nextRetryTime, retryCount + 1), 'client:retry');
             else reject(new KafkaJSNumberOfRetriesExceeded(e as Error, { retryCount, retryTime }));

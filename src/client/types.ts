@@ -11,3 +11,18 @@ export type PartitionMetadata = {
   isr: number[];
   offlineReplicas?: number[];
 };
+
+/** Offsets as KafkaJS passes them around: the next offset to consume, as a string. */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+export interface TopicOffsets {
+  topic: string;
+  partitions: PartitionOffset[];
+}
+
+export interface Offsets {
+  topics: TopicOffsets[];
+}

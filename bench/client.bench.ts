@@ -1,0 +1,79 @@
+/**
+ * End-to-end through the KafkaJS-identical client on an in-process cluster (virtual clock): `sendBatch` of
+ * 1,000 x 100-byte messages at a time, consumed by `eachBatch` and, separately, by `eachMessage`; and the wall
+ * time of the rebalance that follows killing one of two members with `sessionTimeout: 30000` (30 s of
+ * virtual time). Goals on this machine: >= 1 M msgs/s with eachBatch, >= 300 k msgs/s with eachMessage,
+ * the rebalance in under 20 ms of wall time.
+ */
+import { performance } from 'node:perf_hooks';
+import { createCluster, logLevel } from '../src/index.ts';
+
+const BATCH = 1_000;
+const BATCHES = 100;
+const TOTAL = BATCH * BATCHES;
+const VALUE = Buffer.alloc(100, 97);
+
+async function endToEnd(mode: 'eachBatch' | 'eachMessage'): Promise<{ produceSec: number; consumeSec: number }> {
+  const sim = createCluster({ topics: [{ topic: 'bench', numPartitions: 4 }] });
+  const kafka = sim.kafka({ logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ createPartitioner: () => ({ message }) => Number(message.key) % 4 });
+  await producer.connect();
+  const messages = Array.from({ length: BATCH }, (_, i) => ({ key: String(i), value: VALUE }));
+  const produceStart = performance.now();
+  for (let i = 0; i < BATCHES; i++) await producer.sendBatch({ topicMessages: [{ topic: 'bench', messages }] });
+  const produceSec = (performance.now() - produceStart) / 1000;
+  await producer.disconnect();
+
+  const consumer = kafka.consumer({ groupId: `bench-${mode}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['bench'], fromBeginning: true });
+  let consumed = 0;
+  const consumeStart = performance.now();
+  if (mode === 'eachBatch') {
+    await consumer.run({ eachBatch: async ({ batch }) => void (consumed += batch.messages.length) });
+  } else {
+    await consumer.run({ eachMessage: async () => void consumed++ });
+  }
+  await sim.runUntil(() => consumed >= TOTAL, { maxMs: 600_000 });
+  const consumeSec = (performance.now() - consumeStart) / 1000;
+  await consumer.disconnect();
+  return { produceSec, consumeSec };
+}
+
+async function rebalanceAfterKill(): Promise<number> {
+  const sim = createCluster({ topics: [{ topic: 'r', numPartitions: 4 }], brokerConfig: { 'group.initial.rebalance.delay.ms': 0 } });
+  const kafka = sim.kafka({ logLevel: logLevel.NOTHING });
+  const survivor = kafka.consumer({ groupId: 'r', sessionTimeout: 30_000 });
+  const victim = kafka.consumer({ groupId: 'r', sessionTimeout: 30_000 });
+  for (const c of [survivor, victim]) {
+    await c.connect();
+    await c.subscribe({ topics: ['r'] });
+  }
+  let survivorPartitions = 0;
+  survivor.on(survivor.events.GROUP_JOIN, (e) => {
+    survivorPartitions = ((e.payload as { memberAssignment: Record<string, number[]> }).memberAssignment.r ?? []).length;
+  });
+  await survivor.run({ eachMessage: async () => undefined });
+  await victim.run({ eachMessage: async () => undefined });
+  await sim.runUntil(() => survivorPartitions === 2, { maxMs: 120_000 });
+  sim.kill(victim);
+  const start = performance.now();
+  await sim.runUntil(() => survivorPartitions === 4, { maxMs: 120_000 });
+  const wallMs = performance.now() - start;
+  await survivor.disconnect();
+  return wallMs;
+}
+
+export default async function run(): Promise<void> {
+  console.log(`client end to end: ${BATCHES} x sendBatch(${BATCH} x ${VALUE.length} B), 4 partitions, virtual clock`);
+  for (const mode of ['eachBatch', 'eachMessage'] as const) {
+    const { produceSec, consumeSec } = await endToEnd(mode);
+    console.log(
+      `  ${mode.padEnd(11)} produce ${(TOTAL / produceSec / 1000).toFixed(0).padStart(6)} k msgs/s   consume ${(TOTAL / consumeSec / 1000).toFixed(0).padStart(6)} k msgs/s   (goal ${mode === 'eachBatch' ? '1000' : '300'} k)`,
+    );
+  }
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) samples.push(await rebalanceAfterKill());
+  samples.sort((a, b) => a - b);
+  console.log(`  rebalance after a kill (sessionTimeout 30000): median ${samples[2].toFixed(1)} ms wall (goal < 20 ms), runs ${samples.map((s) => s.toFixed(1)).join(', ')}`);
+}
