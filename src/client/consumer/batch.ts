@@ -4,7 +4,7 @@
  * shape (string offsets and timestamps, headers folded into arrays on repeated keys, the batch context),
  * records below the fetch offset dropped, aborted transactional records and control records filtered out.
  */
-import { CompressionCodec, decodeRecordBatch, splitBatches, type RecordBatch } from '../../protocol/index.ts';
+import { CompressionCodec, decodeRecordBatchWith, splitBatches } from '../../protocol/index.ts';
 
 export interface IHeaders {
   [key: string]: Buffer | string | (Buffer | string)[] | undefined;
@@ -39,44 +39,8 @@ export interface KafkaMessage {
 }
 
 const LOG_APPEND_TIME = 1;
-
-function toMessages(batch: RecordBatch): KafkaMessage[] {
-  const batchContext: BatchContext = {
-    firstOffset: String(batch.baseOffset),
-    firstTimestamp: String(batch.baseTimestamp),
-    partitionLeaderEpoch: batch.partitionLeaderEpoch,
-    inTransaction: batch.isTransactional,
-    isControlBatch: batch.isControl,
-    lastOffsetDelta: batch.lastOffsetDelta,
-    producerId: String(batch.producerId),
-    producerEpoch: batch.producerEpoch,
-    firstSequence: batch.baseSequence,
-    maxTimestamp: String(batch.maxTimestamp),
-    timestampType: batch.timestampType,
-    magicByte: 2,
-  };
-  return batch.records.map((record) => {
-    const headers: IHeaders = {};
-    for (const { key, value } of record.headers) {
-      const existing = headers[key];
-      const v = value as Buffer;
-      headers[key] = existing === undefined ? v : Array.isArray(existing) ? [...existing, v] : [existing, v];
-    }
-    const timestamp =
-      batch.timestampType === LOG_APPEND_TIME && batch.maxTimestamp !== 0n ? String(batch.maxTimestamp) : String(batch.baseTimestamp + BigInt(record.timestampDelta));
-    return {
-      magicByte: 2,
-      attributes: record.attributes,
-      timestamp,
-      offset: String(batch.baseOffset + BigInt(record.offsetDelta)),
-      key: record.key,
-      value: record.value,
-      headers,
-      isControlRecord: batch.isControl,
-      batchContext,
-    };
-  });
-}
+/** Offset of the attributes field in a v2 batch; the codec is in its low three bits. */
+const ATTRIBUTES_OFFSET = 21;
 
 /** Decodes a Fetch partition's records; a partial trailing batch (cut by maxBytes) is dropped, as KafkaJS does. */
 export function decodeFetchedMessages(records: Buffer | null, isCodecAvailable: (codec: CompressionCodec) => void): KafkaMessage[] {
@@ -84,11 +48,60 @@ export function decodeFetchedMessages(records: Buffer | null, isCodecAvailable: 
   const { batches } = splitBatches(records);
   const messages: KafkaMessage[] = [];
   for (const bytes of batches) {
-    const batch = decodeRecordBatch(bytes, { verifyCrc: false });
-    if (batch.compression !== CompressionCodec.None) isCodecAvailable(batch.compression);
-    for (const message of toMessages(batch)) messages.push(message);
+    const codec = (bytes.readInt16BE(ATTRIBUTES_OFFSET) & 0x07) as CompressionCodec;
+    if (codec !== CompressionCodec.None) isCodecAvailable(codec);
+    appendBatchMessages(bytes, messages);
   }
   return messages;
+}
+
+/**
+ * One pass from batch bytes to KafkaJS messages. Offsets and timestamps are formatted from numbers when they
+ * are safe integers (always, in practice), from bigints otherwise.
+ */
+function appendBatchMessages(bytes: Buffer, out: KafkaMessage[]): void {
+  const { records } = decodeRecordBatchWith(bytes, { verifyCrc: false }, (header) => {
+    const batchContext: BatchContext = {
+      firstOffset: String(header.baseOffset),
+      firstTimestamp: String(header.baseTimestamp),
+      partitionLeaderEpoch: header.partitionLeaderEpoch,
+      inTransaction: header.isTransactional,
+      isControlBatch: header.isControl,
+      lastOffsetDelta: header.lastOffsetDelta,
+      producerId: String(header.producerId),
+      producerEpoch: header.producerEpoch,
+      firstSequence: header.baseSequence,
+      maxTimestamp: String(header.maxTimestamp),
+      timestampType: header.timestampType,
+      magicByte: 2,
+    };
+    const isControl = header.isControl;
+    const LIMIT = 2n ** 52n;
+    const safe = header.baseOffset < LIMIT && header.baseOffset > -LIMIT && header.baseTimestamp < LIMIT && header.baseTimestamp > -LIMIT;
+    const baseOffset = Number(header.baseOffset);
+    const baseTimestamp = Number(header.baseTimestamp);
+    const logAppendTimestamp = header.timestampType === LOG_APPEND_TIME && header.maxTimestamp !== 0n ? String(header.maxTimestamp) : null;
+    return (attributes, timestampDelta, offsetDelta, key, value, recordHeaders): KafkaMessage => {
+      const headers: IHeaders = {};
+      for (let i = 0; i < recordHeaders.length; i++) {
+        const { key: name, value: v } = recordHeaders[i];
+        const existing = headers[name];
+        headers[name] = existing === undefined ? (v as Buffer) : Array.isArray(existing) ? [...existing, v as Buffer] : [existing, v as Buffer];
+      }
+      return {
+        magicByte: 2,
+        attributes,
+        timestamp: logAppendTimestamp ?? (safe ? String(baseTimestamp + timestampDelta) : String(header.baseTimestamp + BigInt(timestampDelta))),
+        offset: safe ? String(baseOffset + offsetDelta) : String(header.baseOffset + BigInt(offsetDelta)),
+        key,
+        value,
+        headers,
+        isControlRecord: isControl,
+        batchContext,
+      };
+    };
+  });
+  for (let i = 0; i < records.length; i++) out.push(records[i]);
 }
 
 const ABORT_MARKER_KEY = Buffer.from([0, 0, 0, 0]);
@@ -133,8 +146,11 @@ export class Batch {
     this.partition = partitionData.partition;
     this.highWatermark = partitionData.highWatermark;
     this.rawMessages = partitionData.messages;
+    // Records come in offset order, so those below the fetch offset (from the start of the first batch) are a prefix.
     const from = BigInt(fetchedOffset);
-    this.messagesWithinOffset = this.rawMessages.filter((m) => BigInt(m.offset) >= from);
+    let skip = 0;
+    while (skip < this.rawMessages.length && BigInt(this.rawMessages[skip].offset) < from) skip++;
+    this.messagesWithinOffset = this.rawMessages.slice(skip);
     this.messages = filterAbortedMessages(this.messagesWithinOffset, partitionData.abortedTransactions).filter((m) => !m.isControlRecord);
   }
 

@@ -349,10 +349,32 @@ class RecordsCursor {
   }
 }
 
-function decodeRecords(buf: Buffer, start: number, end: number, count: number): BatchRecord[] {
+/** Builds one decoded record; lets a reader make its own record shape in the same pass (no intermediate object). */
+export type RecordMaker<T> = (
+  attributes: number,
+  timestampDelta: number,
+  offsetDelta: number,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: RecordHeader[],
+) => T;
+
+const makeBatchRecord: RecordMaker<BatchRecord> = (attributes, timestampDelta, offsetDelta, key, value, headers) => ({
+  attributes,
+  timestampDelta,
+  offsetDelta,
+  key,
+  value,
+  headers,
+});
+
+/** Shared by records without headers when the maker promises not to keep or mutate the array. */
+const NO_HEADERS: RecordHeader[] = [];
+
+function decodeRecords<T>(buf: Buffer, start: number, end: number, count: number, make: RecordMaker<T>, shareEmptyHeaders: boolean): T[] {
   // The smallest record is 7 bytes; a count the bytes cannot hold is corrupt, and must not size an allocation.
   if (count > (end - start) / 7) throw corrupt(`record count ${count} cannot fit in ${end - start} bytes of records`);
-  const records: BatchRecord[] = [];
+  const records: T[] = [];
   const cursor = new RecordsCursor(buf, start);
   for (let i = 0; i < count; i++) {
     const length = cursor.varint(end, 'record length');
@@ -370,7 +392,7 @@ function decodeRecords(buf: Buffer, start: number, end: number, count: number): 
     const value = cursor.nullableBytes(recordEnd, 'value');
     const headerCount = cursor.varint(recordEnd, 'header count');
     if (headerCount < 0) throw corrupt(`record ${i} has invalid number of record headers ${headerCount}`);
-    const headers: RecordHeader[] = [];
+    const headers: RecordHeader[] = headerCount === 0 && shareEmptyHeaders ? NO_HEADERS : [];
     if (headerCount > 0) {
       if (headerCount > (recordEnd - cursor.position) / 2) throw corrupt(`record ${i} declares ${headerCount} headers in ${recordEnd - cursor.position} bytes`);
       for (let h = 0; h < headerCount; h++) {
@@ -386,7 +408,7 @@ function decodeRecords(buf: Buffer, start: number, end: number, count: number): 
     if (cursor.position !== recordEnd) {
       throw corrupt(`invalid record size: expected to read ${length} bytes in record ${i} payload, but read ${cursor.position - bodyStart}`);
     }
-    records.push({ attributes, timestampDelta, offsetDelta, key, value, headers });
+    records.push(make(attributes, timestampDelta, offsetDelta, key, value, headers));
   }
   if (cursor.position !== end) throw corrupt(`incorrect declared batch size: ${end - cursor.position} bytes remain after ${count} records`);
   return records;
@@ -394,29 +416,7 @@ function decodeRecords(buf: Buffer, start: number, end: number, count: number): 
 
 /** Decodes the v2 batch at `options.position` (default 0) in full, decompressing its records. */
 export function decodeRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions = {}): RecordBatch {
-  const position = options.position ?? 0;
-  const end = batchEnd(buf, position);
-  // As DefaultRecordBatch.ensureValid: size, magic, then the CRC before any field it covers is interpreted.
-  const magic = buf.readInt8(position + MAGIC_OFFSET);
-  if (magic !== 2) throw corrupt(`record batch magic is ${magic}, expected 2 at position ${position}`);
-  if (options.verifyCrc !== false) {
-    const stored = buf.readUInt32BE(position + CRC_OFFSET);
-    const computed = crc32c(buf, position + ATTRIBUTES_OFFSET, end);
-    if (computed !== stored) throw corrupt(`record batch is corrupt (stored crc = ${stored}, computed crc = ${computed})`);
-  }
-  const header = readBatchHeader(buf, position);
-  const count = header.recordsCount;
-  if (count < 0) throw corrupt(`found invalid record count ${count} in magic v2 batch`);
-  let records: BatchRecord[];
-  if (count === 0) {
-    // DefaultRecordBatch.iterator() returns nothing for an empty batch without reading (or decompressing) the section.
-    records = [];
-  } else if (header.compression === CompressionCodec.None) {
-    records = decodeRecords(buf, position + RECORD_BATCH_OVERHEAD, end, count);
-  } else {
-    const inflated = decompress(header.compression, buf.subarray(position + RECORD_BATCH_OVERHEAD, end), { maxBytes: options.maxDecompressedBytes });
-    records = decodeRecords(inflated, 0, inflated.length, count);
-  }
+  const { header, records } = decodeRecordBatchWith(buf, options, () => makeBatchRecord, false);
   return {
     baseOffset: header.baseOffset,
     partitionLeaderEpoch: header.partitionLeaderEpoch,
@@ -436,6 +436,44 @@ export function decodeRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions
     baseSequence: header.baseSequence,
     records,
   };
+}
+
+/**
+ * `decodeRecordBatch` with the caller's record shape: the same validation, one object per record, made by
+ * the maker `forBatch` returns for the batch's header. With `shareEmptyHeaders` the maker receives one shared
+ * empty array for records without headers (it must not keep or change it).
+ */
+export function decodeRecordBatchWith<T>(
+  buf: Buffer,
+  options: DecodeRecordBatchOptions,
+  forBatch: (header: RecordBatchHeader) => RecordMaker<T>,
+  shareEmptyHeaders = true,
+): { header: RecordBatchHeader; records: T[] } {
+  const position = options.position ?? 0;
+  const end = batchEnd(buf, position);
+  // As DefaultRecordBatch.ensureValid: size, magic, then the CRC before any field it covers is interpreted.
+  const magic = buf.readInt8(position + MAGIC_OFFSET);
+  if (magic !== 2) throw corrupt(`record batch magic is ${magic}, expected 2 at position ${position}`);
+  if (options.verifyCrc !== false) {
+    const stored = buf.readUInt32BE(position + CRC_OFFSET);
+    const computed = crc32c(buf, position + ATTRIBUTES_OFFSET, end);
+    if (computed !== stored) throw corrupt(`record batch is corrupt (stored crc = ${stored}, computed crc = ${computed})`);
+  }
+  const header = readBatchHeader(buf, position);
+  const count = header.recordsCount;
+  if (count < 0) throw corrupt(`found invalid record count ${count} in magic v2 batch`);
+  const make = forBatch(header);
+  let records: T[];
+  if (count === 0) {
+    // DefaultRecordBatch.iterator() returns nothing for an empty batch without reading (or decompressing) the section.
+    records = [];
+  } else if (header.compression === CompressionCodec.None) {
+    records = decodeRecords(buf, position + RECORD_BATCH_OVERHEAD, end, count, make, shareEmptyHeaders);
+  } else {
+    const inflated = decompress(header.compression, buf.subarray(position + RECORD_BATCH_OVERHEAD, end), { maxBytes: options.maxDecompressedBytes });
+    records = decodeRecords(inflated, 0, inflated.length, count, make, shareEmptyHeaders);
+  }
+  return { header, records };
 }
 
 // --- encoding -------------------------------------------------------------------------------------------------
