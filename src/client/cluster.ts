@@ -9,6 +9,7 @@ import { ApiKey } from '../protocol/index.ts';
 import { Broker, type ApiVersionsMap } from './broker.ts';
 import {
   KafkaJSBrokerNotFound,
+  KafkaJSConnectionError,
   KafkaJSError,
   KafkaJSGroupCoordinatorNotFound,
   KafkaJSMetadataNotLoaded,
@@ -58,14 +59,10 @@ function shared<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (running ??= fn().finally(() => (running = null)));
 }
 
-export function parseBroker(entry: unknown, index: number): { host: string; port: number } {
-  if (typeof entry !== 'string' || entry.length === 0) {
-    throw new KafkaJSNonRetriableError(`Failed to connect: broker at index ${index} is invalid "${typeof entry === 'string' ? entry : String(entry)}"`);
-  }
-  const at = entry.lastIndexOf(':');
-  const host = at > 0 ? entry.slice(0, at) : entry;
-  const port = at > 0 ? Number(entry.slice(at + 1)) : 9092;
-  return { host, port: Number.isFinite(port) ? port : 9092 };
+/** KafkaJS's `host:port` split (`connectionPoolBuilder.js`): first two colon-separated parts. */
+export function parseBroker(entry: string): { host: string; port: number } {
+  const parts = entry.split(':');
+  return { host: parts[0], port: Number(parts[1]) };
 }
 
 export class Cluster {
@@ -117,21 +114,33 @@ export class Cluster {
     if (this.seedBroker !== null) await this.seedBroker.disconnect();
     const list = await this.resolveBrokers();
     this.seedIndex = (this.seedIndex + 1) % list.length;
-    this.seedBroker = this.createBroker(parseBroker(list[this.seedIndex], this.seedIndex));
+    this.seedBroker = this.createBroker(parseBroker(list[this.seedIndex]));
   }
 
+  /** KafkaJS's `getBrokers` + `validateBrokers`, with its messages. */
   private async resolveBrokers(): Promise<string[]> {
     const { brokers } = this.options;
     let list: unknown;
-    try {
-      list = typeof brokers === 'function' ? await brokers() : brokers;
-    } catch (e) {
-      throw new KafkaJSNonRetriableError(`Failed to connect: "config.brokers" threw: ${(e as Error).message}`);
+    if (typeof brokers === 'function') {
+      try {
+        list = await brokers();
+      } catch (e) {
+        const wrapped = new KafkaJSConnectionError(`Failed to connect: "config.brokers" threw: ${(e as Error).message}`);
+        wrapped.stack = `${wrapped.name}\n  Caused by: ${(e as Error).stack}`;
+        throw wrapped;
+      }
+    } else {
+      list = brokers;
     }
-    if (list === null || list === undefined) throw new KafkaJSNonRetriableError('Failed to connect: brokers should not be null');
-    if (!Array.isArray(list)) throw new KafkaJSNonRetriableError(`Failed to connect: brokers should be an array: ${String(list)}`);
-    if (list.length === 0) throw new KafkaJSNonRetriableError('Failed to connect: brokers array is empty');
-    list.forEach((entry, index) => parseBroker(entry, index));
+    if (!list) throw new KafkaJSNonRetriableError('Failed to connect: brokers should not be null');
+    if (Array.isArray(list)) {
+      if (list.length === 0) throw new KafkaJSNonRetriableError('Failed to connect: brokers array is empty');
+      list.forEach((broker: unknown, index) => {
+        if (!broker || typeof broker !== 'string') {
+          throw new KafkaJSNonRetriableError(`Failed to connect: broker at index ${index} is invalid "${typeof broker}"`);
+        }
+      });
+    }
     return list as string[];
   }
 

@@ -66,3 +66,30 @@ describe('client cluster view', () => {
     void pending;
   });
 });
+
+describe('broker list validation, as KafkaJS', () => {
+  const theirs = async (brokers: unknown) => {
+    const { Kafka: TheirKafka } = (await import('kafkajs')) as unknown as { Kafka: new (c: unknown) => { admin(): { connect(): Promise<void> } } };
+    return new TheirKafka({ brokers, logLevel: 0 }).admin().connect();
+  };
+  const ours = async (brokers: unknown) => {
+    const { Kafka } = await import('../../src/index.ts');
+    return new Kafka({ brokers: brokers as string[], logLevel: 0 }).admin().connect();
+  };
+  for (const [label, brokers] of [
+    ['an empty list', []],
+    ['a non-string entry', ['localhost:9092', 42]],
+    ['an empty string entry', ['']],
+    ['null', null],
+    ['a function that throws', () => {
+      throw new Error('no brokers today');
+    }],
+  ] as Array<[string, unknown]>) {
+    it(`rejects ${label} with KafkaJS's error class and message`, async () => {
+      const expected = await theirs(brokers).then(() => null, (e: Error) => e);
+      const actual = await ours(brokers).then(() => null, (e: Error) => e);
+      expect(expected).not.toBeNull();
+      expect({ name: actual?.name, message: actual?.message }).toEqual({ name: expected!.name, message: expected!.message });
+    });
+  }
+});

@@ -275,6 +275,8 @@ export class ConsumerGroup {
 
   /** Heartbeat only if `interval` passed since the last one; concurrent callers share one request. */
   heartbeat({ interval }: { interval: number }): Promise<void> {
+    // Fast path for the common case between messages: nothing in flight and not due yet.
+    if (this.heartbeatInFlight === null && (!this.memberId || this.options.process.now() < this.lastRequest + interval)) return Promise.resolve();
     this.heartbeatInFlight ??= this.doHeartbeat(interval).finally(() => (this.heartbeatInFlight = null));
     return this.heartbeatInFlight;
   }
