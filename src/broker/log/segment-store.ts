@@ -26,7 +26,10 @@ export interface SegmentFile {
   size(): number;
   /** Bytes that survive a machine crash. */
   flushedSize(): number;
-  /** Appends a copy of `bytes` at the end; returns the position they start at. */
+  /**
+   * Appends `bytes` at the end; returns the position they start at. The file may keep `bytes` itself rather
+   * than a copy: callers hand over buffers they will not change again (a decoded request's records).
+   */
   append(bytes: Uint8Array): number;
   /** `length` bytes from `position` (fewer at the end of the file). */
   read(position: number, length: number): Buffer;
@@ -61,6 +64,16 @@ export interface SegmentStore {
 
 const FIRST_CHUNK_BYTES = 16 * 1024;
 const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Appends at least this large are kept as their own chunk instead of copied (see `append`). */
+const ADOPT_MIN_BYTES = 8 * 1024;
+
+/**
+ * Whether `bytes` can become a chunk as is: a Buffer that is most of the memory it views (a small view into a
+ * large receive buffer would pin all of it) and large enough for the chunk list to stay short.
+ */
+function adoptable(bytes: Uint8Array): bytes is Buffer {
+  return bytes.length >= ADOPT_MIN_BYTES && Buffer.isBuffer(bytes) && bytes.length * 2 >= bytes.buffer.byteLength;
+}
 
 /**
  * A file as a list of chunks, each written once and never moved: an append copies only the new bytes (a single
@@ -89,9 +102,19 @@ class InMemorySegmentFile implements SegmentFile {
 
   append(bytes: Uint8Array): number {
     const position = this.length;
+    if (adoptable(bytes)) {
+      // Zero-copy: a produced batch of several KiB becomes a chunk of its own (the bytes are already in memory;
+      // copying them touches fresh pages, which is most of an append's cost). The chunk is full, so the next
+      // append starts a new one and never writes into the adopted buffer.
+      this.chunks.push(bytes);
+      this.starts.push(position);
+      this.lastUsed = bytes.length;
+      this.length = position + bytes.length;
+      return position;
+    }
     const last = this.chunks[this.chunks.length - 1];
     if (last === undefined || last.length - this.lastUsed < bytes.length) {
-      const previous = last?.length ?? FIRST_CHUNK_BYTES / 2;
+      const previous = Math.min(last?.length ?? FIRST_CHUNK_BYTES / 2, MAX_CHUNK_BYTES / 2);
       const capacity = Math.max(bytes.length, Math.min(MAX_CHUNK_BYTES, previous * 2));
       this.chunks.push(Buffer.allocUnsafe(capacity));
       this.starts.push(position);
