@@ -114,7 +114,10 @@ export class Broker {
       throw this.connectionError(error);
     }
     this.connection = connection;
+    // An open connection keeps the program alive, as KafkaJS's socket does.
+    const release = process.keepAlive();
     connection.onClose((reason) => {
+      release();
       if (this.connection === connection) this.connection = null;
       if (reason !== null) this.logger.debug('Kafka server has closed connection', { broker: this.brokerName, clientId });
     });

@@ -18,6 +18,8 @@ export interface ClientRuntime {
   readonly isVirtual: boolean;
   /** Wraps a promise the user awaits: it drives virtual time and never settles once the process is killed. */
   track<T>(operation: Promise<T>): Promise<T>;
+  /** Keeps the host process alive (one hold per open connection, as a socket would); released on kill. */
+  keepAlive(): () => void;
   /** A promise that never settles once the process is killed (for internal continuations). */
   guard<T>(operation: Promise<T>): Promise<T>;
   readonly isKilled: boolean;
@@ -30,6 +32,7 @@ export class ClientProcess implements ClientRuntime {
   private readonly timers = new Set<Timer>();
   private readonly connections = new Set<Connection>();
   private readonly killListeners = new Set<() => void>();
+  private readonly holds = new Set<() => void>();
   readonly transport: Transport;
   readonly random: Prng;
 
@@ -75,6 +78,17 @@ export class ClientProcess implements ClientRuntime {
     return new Promise((resolve) => this.timer(ms, resolve, 'client:delay'));
   }
 
+  keepAlive(): () => void {
+    if (this.killed) return () => undefined;
+    const release = this.runtime.keepAlive?.() ?? (() => undefined);
+    const hold = (): void => {
+      if (!this.holds.delete(hold)) return;
+      release();
+    };
+    this.holds.add(hold);
+    return hold;
+  }
+
   guard<T>(operation: Promise<T>): Promise<T> {
     if (this.killed) return new Promise<T>(() => undefined);
     return new Promise<T>((resolve, reject) => {
@@ -110,6 +124,7 @@ export class ClientProcess implements ClientRuntime {
     this.connections.clear();
     for (const release of this.killListeners) release();
     this.killListeners.clear();
+    for (const hold of [...this.holds]) hold();
   }
 
   private adopt(connection: Connection): Connection {

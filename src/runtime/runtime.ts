@@ -64,6 +64,13 @@ export interface Runtime {
   /** A random version-4 UUID in Kafka's text form: 16 bytes, base64url, no padding (22 characters). */
   uuid(): string;
   readonly isVirtual: boolean;
+  /**
+   * Keeps the host process alive until the returned release is called, as an open socket does: a client
+   * holds one per open connection, so a program whose consumer runs in the background does not exit. Only
+   * meaningful where the runtime would otherwise let the process exit (a virtual clock following the wall
+   * clock when idle); optional for runtimes whose timers already keep the process alive.
+   */
+  keepAlive?(): () => void;
 }
 
 /** Per-prefix counters behind `Runtime.nextId`, shared by both runtimes. */

@@ -278,6 +278,8 @@ export class VirtualRuntime implements Runtime {
   private autoAdvancedMs = 0;
   private isDriverRunning = false;
   private realtimeTimeout: HostTimeout | undefined;
+  /** Holds from `keepAlive()`: while any is held, the realtime timeout keeps the host process alive. */
+  private keepAliveHolds = 0;
   private realtimeTargetMs = 0;
 
   constructor(options: VirtualRuntimeOptions = {}) {
@@ -320,6 +322,24 @@ export class VirtualRuntime implements Runtime {
         this.timer(ms, resolve, 'sleep');
       }),
     );
+  }
+
+  keepAlive(): () => void {
+    this.keepAliveHolds++;
+    if (this.keepAliveHolds === 1) this.rearmRealtime();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.keepAliveHolds--;
+      if (this.keepAliveHolds === 0) this.rearmRealtime();
+    };
+  }
+
+  private rearmRealtime(): void {
+    if (this.realtimeTimeout === undefined) return;
+    this.cancelRealtime();
+    this.armRealtime();
   }
 
   track<T>(operation: Promise<T>): Promise<T> {
@@ -635,8 +655,9 @@ export class VirtualRuntime implements Runtime {
     const delayMs = Math.min(next.dueMs - this.nowMs, MAX_HOST_DELAY_MS);
     const targetMs = this.nowMs + delayMs;
     this.realtimeTargetMs = targetMs;
-    // Unref'd: an idle simulated cluster's heartbeats must not keep a program or test worker alive.
-    this.realtimeTimeout = hostTimeout(delayMs, () => this.onRealtimeTimeout(targetMs), false);
+    // Unref'd unless a client holds the process (an open connection): an idle simulated cluster's heartbeats
+    // alone must not keep a program or test worker alive, a running consumer must.
+    this.realtimeTimeout = hostTimeout(delayMs, () => this.onRealtimeTimeout(targetMs), this.keepAliveHolds > 0);
   }
 
   private onRealtimeTimeout(targetMs: number): void {
