@@ -50,7 +50,8 @@ export async function sendOffsetCommit(
     topics: request.topics.map(({ topic, partitions }) => ({
       name: topic,
       partitions: partitions.map(({ partition, offset, metadata }) => ({
-        partitionIndex: partition,
+        // A string when it comes from uncommittedOffsets() (as in KafkaJS, whose encoder coerces it).
+        partitionIndex: Number(partition),
         committedOffset: BigInt(offset),
         commitTimestamp: -1n,
         committedMetadata: metadata ?? null,
@@ -163,8 +164,11 @@ export class OffsetManager {
     const topics = this.topics
       .map((topic) => ({
         topic,
+        // KafkaJS reads the partitions from the object's keys (`keys(this.resolvedOffsets[topic])` in
+        // offsetManager/index.js uncommittedOffsets) and never converts them: users, the commit_offsets
+        // event and its own specs ("partition: partition.toString()") see strings, whatever its d.ts says.
         partitions: Object.keys(this.resolvedOffsets[topic])
-          .map((partition) => ({ partition: Number(partition), offset: this.resolvedOffsets[topic][Number(partition)] }))
+          .map((partition) => ({ partition: partition as unknown as number, offset: this.resolvedOffsets[topic][Number(partition)] }))
           .filter(({ partition, offset }) => offset !== committed[topic]?.[partition] && BigInt(offset) >= 0n),
       }))
       .filter(({ partitions }) => partitions.length > 0);

@@ -237,9 +237,12 @@ export class Runner {
       return [];
     }
     const start = this.options.process.now();
-    this.options.instrumentation.emit('consumer.fetch_start', { nodeId });
+    // KafkaJS's fetchers get their node ids from `brokerPool.getNodeIds()`, i.e. `Object.keys(this.brokers)`
+    // (cluster/brokerPool.js), so the fetch events carry them as strings; its own spec expects `any(String)`.
+    const eventNodeId = String(nodeId);
+    this.options.instrumentation.emit('consumer.fetch_start', { nodeId: eventNodeId });
     const batches = await this.consumerGroup.fetch(nodeId);
-    this.options.instrumentation.emit('consumer.fetch', { numberOfBatches: 0, duration: this.options.process.now() - start, nodeId });
+    this.options.instrumentation.emit('consumer.fetch', { numberOfBatches: 0, duration: this.options.process.now() - start, nodeId: eventNodeId });
     if (batches.length === 0) await this.heartbeat();
     return batches;
   }

@@ -313,7 +313,7 @@ export class EosManager {
           topics: (topics as SendOffsetsTopic[]).map(({ topic, partitions }) => ({
             name: topic,
             partitions: partitions.map(({ partition, offset, metadata }) => ({
-              partitionIndex: partition,
+              partitionIndex: Number(partition), // KafkaJS's encoder coerces numeric strings (uncommittedOffsets() gives string partitions)
               committedOffset: toInt64(offset),
               committedMetadata: metadata ?? null,
             })),

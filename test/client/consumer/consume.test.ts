@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EachMessagePayload } from '../../../src/client/consumer/index.ts';
+import { CompressionTypes } from '../../../src/index.ts';
 import { produceValues, quiet, startCluster } from '../support.ts';
 
 const values = (messages: Array<{ partition: number; value: string }>, partition: number) =>
@@ -72,6 +73,123 @@ describe('consumer: subscribe, run, commit', () => {
     });
     await sim.runUntil(() => seen.length === 1, { maxMs: 30_000 });
     expect(seen[0]).toEqual({ size: 3, first: '0', last: '2', lag: '0', hw: '3' });
+    await consumer.disconnect();
+  });
+});
+
+describe('consumer: messages and batches (the intent of KafkaJS consumeMessages.spec.js)', () => {
+  it('consumes 100 messages in order with their keys, values and every offset', async () => {
+    const sim = startCluster({ topics: ['orders'] });
+    const consumer = sim.kafka(quiet).consumer({ groupId: 'hundred', maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+    const received: EachMessagePayload[] = [];
+    await consumer.run({ eachMessage: async (payload) => void received.push(payload) });
+    const messages = Array.from({ length: 100 }, (_, i) => ({ key: `key-${i}`, value: `value-${i}` }));
+    await produceValues(sim, 'orders', 0, messages);
+    await sim.runUntil(() => received.length === 100, { maxMs: 30_000 });
+    expect(received[0]).toEqual(
+      expect.objectContaining({
+        topic: 'orders',
+        partition: 0,
+        message: expect.objectContaining({ key: Buffer.from('key-0'), value: Buffer.from('value-0'), offset: '0', magicByte: 2 }),
+      }),
+    );
+    expect(received[99].message).toEqual(expect.objectContaining({ key: Buffer.from('key-99'), value: Buffer.from('value-99'), offset: '99' }));
+    expect(received.map((m) => m.message.offset)).toEqual(messages.map((_, i) => `${i}`));
+    await consumer.disconnect();
+  });
+
+  it('consumes GZIP-compressed messages with headers sent by the producer, on two topics', async () => {
+    const sim = startCluster({ topics: ['gz-1', 'gz-2'] });
+    const consumer = sim.kafka(quiet).consumer({ groupId: 'gzip', maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['gz-1', 'gz-2'], fromBeginning: true });
+    const received: EachMessagePayload[] = [];
+    await consumer.run({ eachMessage: async (payload) => void received.push(payload) });
+    const producer = sim.kafka(quiet).producer();
+    await producer.connect();
+    const messagesOf = (topic: string) =>
+      Array.from({ length: 3 }, (_, i) => ({ key: `${topic}-k${i}`, value: `${topic}-v${i}`, headers: { 'header-a': `a-${i}`, 'header-b': `b-${i}` } }));
+    await producer.sendBatch({
+      compression: CompressionTypes.GZIP,
+      topicMessages: ['gz-1', 'gz-2'].map((topic) => ({ topic, messages: messagesOf(topic) })),
+    });
+    await sim.runUntil(() => received.length === 6, { maxMs: 30_000 });
+    for (const topic of ['gz-1', 'gz-2']) {
+      const ofTopic = received.filter((r) => r.topic === topic);
+      expect(ofTopic.map((r) => r.message.offset)).toEqual(['0', '1', '2']);
+      expect(ofTopic[2].message).toEqual(
+        expect.objectContaining({
+          key: Buffer.from(`${topic}-k2`),
+          value: Buffer.from(`${topic}-v2`),
+          headers: { 'header-a': Buffer.from('a-2'), 'header-b': Buffer.from('b-2') },
+          magicByte: 2,
+        }),
+      );
+    }
+    await producer.disconnect();
+    await consumer.disconnect();
+  });
+
+  it('stops consuming once disconnect() is called: the message in hand finishes, no other starts', async () => {
+    const sim = startCluster({ topics: ['orders'] });
+    const consumer = sim.kafka(quiet).consumer({ groupId: 'stopper', maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+    let calls = 0;
+    let finished = 0;
+    await consumer.run({
+      eachMessage: async () => {
+        calls++;
+        await sim.sleep(100);
+        finished++;
+      },
+    });
+    await produceValues(sim, 'orders', 0, ['m0', 'm1']);
+    await sim.runUntil(() => calls > 0, { maxMs: 30_000 });
+    await consumer.disconnect();
+    await sim.sleep(1_000);
+    expect([calls, finished]).toEqual([1, 1]);
+  });
+});
+
+describe('consumer: partitionsConsumedConcurrently', () => {
+  it('processes up to that many partitions at once and keeps the order within each partition', async () => {
+    const partitions = 4;
+    const concurrency = 3;
+    const sim = startCluster({ topics: [{ topic: 'parallel', numPartitions: partitions }] });
+    for (let p = 0; p < partitions; p++) await produceValues(sim, 'parallel', p, Array.from({ length: 30 }, (_, i) => `p${p}-${i}`));
+    const consumer = sim.kafka(quiet).consumer({ groupId: 'parallel', maxWaitTimeInMs: 100, maxBytesPerPartition: 512 });
+    let inProgress = 0;
+    let maxInProgress = 0;
+    consumer.on(consumer.events.START_BATCH_PROCESS, () => {
+      inProgress++;
+      maxInProgress = Math.max(maxInProgress, inProgress);
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, () => void inProgress--);
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['parallel'], fromBeginning: true });
+    const received: Array<{ partition: number; offset: string }> = [];
+    const handling = new Set<number>();
+    let overlapped = false;
+    await consumer.run({
+      partitionsConsumedConcurrently: concurrency,
+      eachMessage: async ({ partition, message }) => {
+        handling.add(partition);
+        if (handling.size > 1) overlapped = true;
+        // Uneven work per message, so that partitions overtake one another.
+        await sim.sleep(1 + ((Number(message.offset) * 7 + partition * 3) % 5));
+        handling.delete(partition);
+        received.push({ partition, offset: message.offset });
+      },
+    });
+    await sim.runUntil(() => received.length === partitions * 30, { maxMs: 60_000 });
+    expect(overlapped).toBe(true);
+    expect(maxInProgress).toBe(concurrency);
+    for (let p = 0; p < partitions; p++) {
+      expect(received.filter((r) => r.partition === p).map((r) => r.offset)).toEqual(Array.from({ length: 30 }, (_, i) => `${i}`));
+    }
     await consumer.disconnect();
   });
 });
