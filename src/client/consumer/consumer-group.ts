@@ -273,6 +273,16 @@ export class ConsumerGroup {
     return this.offsetManager!.uncommittedOffsets();
   }
 
+  /** Whether `heartbeat({ interval })` would do anything now (a request due, or one in flight to share). */
+  isHeartbeatDue(interval: number): boolean {
+    return this.heartbeatInFlight !== null || (this.memberId !== null && this.memberId !== '' && this.options.process.now() >= this.lastRequest + interval);
+  }
+
+  /** Whether `commitOffsetsIfNecessary` can ever commit: an interval or a threshold is set. */
+  hasCommitRule(): boolean {
+    return this.options.autoCommitInterval != null || this.options.autoCommitThreshold != null;
+  }
+
   /** Heartbeat only if `interval` passed since the last one; concurrent callers share one request. */
   heartbeat({ interval }: { interval: number }): Promise<void> {
     // Fast path for the common case between messages: nothing in flight and not due yet.

@@ -118,7 +118,8 @@ export class OffsetManager {
   }
 
   resolveOffset({ topic, partition, offset }: { topic: string; partition: number; offset: string }): void {
-    this.resolvedOffsets[topic][partition] = String(BigInt(offset) + 1n);
+    const next = Number(offset) + 1;
+    this.resolvedOffsets[topic][partition] = Number.isSafeInteger(next) ? String(next) : String(BigInt(offset) + 1n);
   }
 
   countResolvedOffsets(): bigint {
