@@ -91,6 +91,8 @@ export type {
 } from './client/admin/index.ts';
 
 // kafkasim's own.
+export { startBrokerServer, createSocketFactory } from './server/index.ts';
+export type { BrokerServer, BrokerServerOptions, BrokerListenerAddress, SocketFactory, SocketFactoryArgs, SocketFactoryOptions } from './server/index.ts';
 export { createCluster, EmbeddedCluster, type CreateClusterOptions, type TopicSpec } from './embedded/cluster.ts';
 export { VirtualRuntime, RealRuntime, SimulationLimitError } from './runtime/index.ts';
 export type { Runtime, Timer, Prng } from './runtime/index.ts';

@@ -35,6 +35,7 @@ const LAYERS: Record<string, string[]> = {
   'src/client': ['src/runtime', 'src/protocol', 'src/network/transport.ts'],
   'src/embedded': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client'],
   'src/server': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded'],
+  'src/cli': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded', 'src/server'],
   'src/adapters': ['src/runtime', 'src/protocol', 'src/client'],
   sim: ['src'],
 };
@@ -123,7 +124,7 @@ describe('tidy', () => {
 
   it('every src folder says what lives there (README.md or a header comment in index.ts)', () => {
     const folders = ['src/runtime', 'src/protocol'].concat(
-      ['src/broker', 'src/network', 'src/client', 'src/embedded', 'src/server', 'src/adapters', 'sim'].filter((f) => filesUnder(f).length > 0),
+      ['src/broker', 'src/network', 'src/client', 'src/embedded', 'src/server', 'src/cli', 'src/adapters', 'sim'].filter((f) => filesUnder(f).length > 0),
     );
     const missing = folders.filter((folder) => {
       const entries = readdirSync(join(ROOT, folder));

@@ -48,6 +48,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('replica.fetch.backoff.ms', 'int', '1000'),
   def('message.max.bytes', 'int', '1048588', { min: 0 }),
   def('socket.request.max.bytes', 'int', '104857600', { min: 1 }),
+  def('connections.max.idle.ms', 'long', '600000'),
   def('log.segment.bytes', 'int', '1073741824', { min: 14 }),
   def('log.roll.ms', 'long', null),
   def('log.roll.hours', 'int', '168'),
