@@ -1,8 +1,10 @@
 /**
  * Shared pieces of the wire-server tests: servers on ephemeral loopback ports that are always closed,
  * the genuine KafkaJS 2.2.4 (with the snappy and lz4 codecs registered), a raw socket that speaks frames,
- * and bounded waits. Every wait here has a limit; nothing sleeps without one.
+ * bounded waits, and child processes for the non-JS clients (kcat, kafka-python) that are killed by their
+ * own PID after the test. Every wait here has a limit; nothing sleeps without one.
  */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
@@ -116,4 +118,103 @@ export function sizePrefixed(frame: Buffer): Buffer {
   const size = Buffer.alloc(4);
   size.writeInt32BE(frame.length, 0);
   return Buffer.concat([size, frame]);
+}
+
+/** How a child process ended: an exit code, or the signal that ended it. */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * A process a test started (a real client: kcat, kafka-python): stdout and stderr collected as they arrive,
+ * stdin optionally written and closed, and, if it is still running after the test, SIGKILLed by its own PID
+ * (never by name) and waited for.
+ */
+export class ChildRun {
+  stdout = '';
+  stderr = '';
+  exit: ProcessExit | undefined;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly exited: Promise<ProcessExit>;
+
+  constructor(
+    readonly command: string,
+    readonly args: readonly string[],
+    options: { cwd?: string; input?: string } = {},
+  ) {
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exited = new Promise((resolveExit) => {
+      child.once('error', (error) => {
+        this.stderr += `spawn failed: ${error.message}\n`;
+        this.exit ??= { code: null, signal: null };
+        resolveExit(this.exit);
+      });
+      child.once('close', (code, signal) => {
+        this.exit ??= { code, signal };
+        resolveExit(this.exit);
+      });
+    });
+    child.stdout.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    child.stdin.on('error', () => {}); // a client that exits early closes its stdin under us
+    if (options.input !== undefined) child.stdin.end(options.input);
+    onCleanup(async () => {
+      if (this.exit === undefined) this.kill('SIGKILL');
+      await withTimeout(this.exited, 5_000, `${this.describe()} to exit after SIGKILL`);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Sends `signal` to this process by its PID, if it is still running. */
+  kill(signal: NodeJS.Signals): void {
+    if (this.exit === undefined && this.child.pid !== undefined) process.kill(this.child.pid, signal);
+  }
+
+  waitExit(timeoutMs: number): Promise<ProcessExit> {
+    return withTimeout(this.exited, timeoutMs, `${this.describe()} to exit\n${this.output()}`);
+  }
+
+  /** Waits until `predicate` holds; fails early, with the output, if the process exits first. */
+  async waitUntil(predicate: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    await waitFor(() => predicate() || this.exit !== undefined, `${what} from ${this.describe()}`, timeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}\n${this.output()}`);
+    });
+    if (!predicate()) throw new Error(`${this.describe()} exited (${JSON.stringify(this.exit)}) before ${what}\n${this.output()}`);
+  }
+
+  stdoutLines(): string[] {
+    return this.stdout.split('\n').filter((line) => line !== '');
+  }
+
+  describe(): string {
+    return `${this.command} ${this.args.join(' ')} (pid ${this.child.pid})`;
+  }
+
+  output(): string {
+    return `--- stdout of ${this.describe()}\n${this.stdout}--- stderr\n${this.stderr}`;
+  }
+}
+
+/** Runs a process to its end (bounded: SIGKILLed by PID after `timeoutMs`) and expects exit code 0. */
+export async function runToEnd(command: string, args: readonly string[], options: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<ChildRun> {
+  const run = new ChildRun(command, args, options);
+  const exit = await run.waitExit(options.timeoutMs ?? 30_000);
+  if (exit.code !== 0) throw new Error(`${run.describe()} ended with ${JSON.stringify(exit)}\n${run.output()}`);
+  return run;
+}
+
+/**
+ * Whether `command args` runs and exits 0 within 10 s (is a client installed?). When it does not, prints
+ * a notice saying what is skipped and how to install it, so a skip is never silent.
+ */
+export function isInstalled(command: string, args: readonly string[], skipped: string, install: string): boolean {
+  const result = spawnSync(command, args, { timeout: 10_000, stdio: 'ignore' });
+  if (result.status === 0) return true;
+  process.stderr.write(`\nNOTICE: skipping ${skipped}: \`${command} ${args.join(' ')}\` failed (${result.error?.message ?? `exit ${result.status}`}). ${install}\n\n`);
+  return false;
 }
