@@ -91,6 +91,8 @@ export type {
 } from './client/admin/index.ts';
 
 // kafkasim's own.
+export { createKafka, isKafkaError, kafkaMode } from './adapters/index.ts';
+export type { KafkaMode, KafkaModeEnvironment, KafkaErrorClassName } from './adapters/index.ts';
 export { startBrokerServer, createSocketFactory } from './server/index.ts';
 export type { BrokerServer, BrokerServerOptions, BrokerListenerAddress, SocketFactory, SocketFactoryArgs, SocketFactoryOptions } from './server/index.ts';
 export { createCluster, EmbeddedCluster, type CreateClusterOptions, type TopicSpec } from './embedded/cluster.ts';

@@ -4,6 +4,9 @@
  * is answered by reading it (the kfake layout: one file per API, each saying what it leaves out).
  */
 import type { ApiKeyNumber } from '../../protocol/index.ts';
+import { createAclsHandler } from './create-acls.ts';
+import { deleteAclsHandler } from './delete-acls.ts';
+import { describeAclsHandler } from './describe-acls.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
@@ -39,6 +42,9 @@ export const HANDLERS: readonly Handler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   ...(GROUP_HANDLERS as unknown as Handler[]),
   ...(TXN_HANDLERS as unknown as Handler[]),
 ] as unknown as readonly Handler[];

@@ -103,10 +103,20 @@ describe('admin APIs the simulated broker does not serve', () => {
     operation: AclOperationTypes.READ,
     permissionType: AclPermissionTypes.ALLOW,
   };
+  const aclCalls: Array<[string, (admin: ReturnType<typeof adminOf>) => Promise<unknown>]> = [
+    ['createAcls', (admin) => admin.createAcls({ acl: [acl] })],
+    ['describeAcls', (admin) => admin.describeAcls(acl)],
+    ['deleteAcls', (admin) => admin.deleteAcls({ filters: [acl] })],
+  ];
+
+  // The broker answers the ACL APIs as a Kafka broker without an authorizer (the default) does.
+  it.each(aclCalls)('%s rejects with SECURITY_DISABLED, as against a Kafka broker without an authorizer', async (_method, call) => {
+    const sim = createCluster({ topics: ['orders'] });
+    const admin = adminOf(sim);
+    await expect(call(admin)).rejects.toMatchObject({ name: 'KafkaJSProtocolError', type: 'SECURITY_DISABLED', retriable: false });
+  });
+
   const calls: Array<[string, number, string, (admin: ReturnType<typeof adminOf>) => Promise<unknown>]> = [
-    ['createAcls', 30, 'CreateAcls', (admin) => admin.createAcls({ acl: [acl] })],
-    ['describeAcls', 29, 'DescribeAcls', (admin) => admin.describeAcls(acl)],
-    ['deleteAcls', 31, 'DeleteAcls', (admin) => admin.deleteAcls({ filters: [acl] })],
     ['alterPartitionReassignments', 45, 'AlterPartitionReassignments', (admin) => admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: [1] }] }] })],
     ['listPartitionReassignments', 46, 'ListPartitionReassignments', (admin) => admin.listPartitionReassignments({})],
   ];
