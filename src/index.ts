@@ -93,7 +93,8 @@ export type {
 // kafkasim's own.
 export { createKafka, isKafkaError, kafkaMode } from './adapters/index.ts';
 export type { KafkaMode, KafkaModeEnvironment, KafkaErrorClassName } from './adapters/index.ts';
-export { startBrokerServer, createSocketFactory } from './server/index.ts';
+export { startBrokerServer, createSocketFactory, createTcpKafka, TcpTransport, SocketConnectError } from './server/index.ts';
+export type { TcpKafkaOptions, TcpTransportOptions } from './server/index.ts';
 export type { BrokerServer, BrokerServerOptions, BrokerListenerAddress, SocketFactory, SocketFactoryArgs, SocketFactoryOptions } from './server/index.ts';
 export { createCluster, EmbeddedCluster, type CreateClusterOptions, type TopicSpec } from './embedded/cluster.ts';
 export { VirtualRuntime, RealRuntime, SimulationLimitError } from './runtime/index.ts';

@@ -6,6 +6,11 @@
  * waits 3 s for more members, as it does against a real broker); `--config` changes any broker config by
  * its Kafka name. Unknown config names are warned about and ignored, as Kafka does; invalid values of
  * known ones refuse to start, as Kafka's `ConfigException` does.
+ *
+ * It also opens the read-only introspection endpoint `kafkasim dump-log` reads segments from, on loopback,
+ * by default on the port after the last broker's (9093 with one broker on 9092; a free port with
+ * `--port 0`). When that default port is taken the broker starts without it and says so; a port given with
+ * `--introspection-port` must bind. `--introspection-port off` leaves it closed.
  */
 import { parseArgs } from 'node:util';
 import { checkServerOptions, DEFAULT_HOST, DEFAULT_PORT, startBrokerServer, type BrokerServerOptions } from '../server/index.ts';
@@ -23,6 +28,8 @@ Options:
   --advertised-host <host>  host given to clients in Metadata (default: --host, or ${DEFAULT_HOST} for 0.0.0.0)
   --config <name=value>     a broker config by its Kafka name; repeatable (--config num.partitions=3)
   --seed <n>                seed of the cluster's random choices (ids, placement)
+  --introspection-port <p>  port of the read-only endpoint \`kafkasim dump-log\` reads segments from, on 127.0.0.1
+                            (default: the port after the last broker's, 9093 for one broker; 'off': none)
   -h, --help                show this help
 
 Example: kafkasim broker --brokers 3 --config default.replication.factor=3
@@ -37,7 +44,7 @@ function integerFlag(name: string, value: string | undefined): number | undefine
 }
 
 /** The server options a command line asks for; throws `UsageError` with the reason when it is wrong. */
-export function parseBrokerArgs(args: readonly string[]): { help: true } | { help: false; options: BrokerServerOptions } {
+export function parseBrokerArgs(args: readonly string[]): { help: true } | { help: false; options: BrokerServerOptions; isIntrospectionOff?: true } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -51,6 +58,7 @@ export function parseBrokerArgs(args: readonly string[]): { help: true } | { hel
         'advertised-host': { type: 'string' },
         config: { type: 'string', multiple: true },
         seed: { type: 'string' },
+        'introspection-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -68,6 +76,7 @@ export function parseBrokerArgs(args: readonly string[]): { help: true } | { hel
   for (const name of ['host', 'advertised-host'] as const) {
     if (values[name] !== undefined && values[name]!.trim() === '') throw new UsageError(`--${name} must not be empty`);
   }
+  const introspectionFlag = values['introspection-port'];
   const options: BrokerServerOptions = {
     brokers: integerFlag('brokers', values.brokers),
     port: integerFlag('port', values.port),
@@ -75,10 +84,25 @@ export function parseBrokerArgs(args: readonly string[]): { help: true } | { hel
     advertisedHost: values['advertised-host'],
     seed: integerFlag('seed', values.seed),
     brokerConfig,
+    ...(introspectionFlag === undefined || introspectionFlag === 'off'
+      ? {}
+      : { introspection: { port: integerFlag('introspection-port', introspectionFlag)! } }),
   };
   const problem = checkServerOptions(options);
   if (problem !== null) throw new UsageError(problem);
-  return { help: false, options };
+  return { help: false, options, ...(introspectionFlag === 'off' ? { isIntrospectionOff: true } : {}) };
+}
+
+/**
+ * Without `--introspection-port`: the endpoint on the port after the last broker's (any free port with
+ * `--port 0`), left out if that port is taken.
+ */
+export function withDefaultIntrospection(options: BrokerServerOptions): BrokerServerOptions {
+  if (options.introspection !== undefined) return options;
+  const port = options.port ?? DEFAULT_PORT;
+  const next = port === 0 ? 0 : port + (options.brokers ?? 1);
+  if (next > 65535) return options;
+  return { ...options, introspection: { port: next, isOptional: true } };
 }
 
 export async function runBroker(args: string[], io: CliIo): Promise<number> {
@@ -98,7 +122,8 @@ export async function runBroker(args: string[], io: CliIo): Promise<number> {
   const stopSignal = io.waitForStopSignal();
   let server;
   try {
-    server = await startBrokerServer({ ...parsed.options, onWarning: (message) => io.stderr(`kafkasim broker: warning: ${message}\n`) });
+    const options = parsed.isIntrospectionOff === true ? parsed.options : withDefaultIntrospection(parsed.options);
+    server = await startBrokerServer({ ...options, onWarning: (message) => io.stderr(`kafkasim broker: warning: ${message}\n`) });
   } catch (error) {
     io.stderr(`kafkasim broker: ${(error as Error).message}\n`);
     return 1;
@@ -110,6 +135,9 @@ export async function runBroker(args: string[], io: CliIo): Promise<number> {
     ...server.addresses.map((a) => `  broker ${a.brokerId} listening on ${a.host}:${a.port}`),
     `bootstrap servers: ${bootstrap}`,
     `example: new Kafka({ clientId: 'my-app', brokers: ['${server.bootstrapServers[0]}'] })   or   kcat -b ${bootstrap} -L`,
+    ...(server.introspection === null
+      ? []
+      : [`introspection: ${server.introspection.url} (read-only; kafkasim dump-log --introspection-server ${server.introspection.host}:${server.introspection.port} --topic <t> --partition <p>)`]),
     `Ctrl+C (SIGINT) or SIGTERM stops it; nothing is kept.`,
   ];
   io.stdout(`${lines.join('\n')}\n`);

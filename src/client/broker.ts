@@ -232,7 +232,9 @@ export class Broker {
 
   private connectionError(error: unknown): Error {
     if (error instanceof ConnectionRefusedError) {
-      return new KafkaJSConnectionError(`Connection error: ${error.message}`, { broker: this.brokerName, code: 'ECONNREFUSED' });
+      // Node's own code when the transport kept it (ENOTFOUND, EHOSTUNREACH over TCP); in process, a refusal.
+      const code = (error as { code?: unknown }).code;
+      return new KafkaJSConnectionError(`Connection error: ${error.message}`, { broker: this.brokerName, code: typeof code === 'string' ? code : 'ECONNREFUSED' });
     }
     if (error instanceof ConnectionTimeoutError) return new KafkaJSConnectionError('Connection timeout', { broker: this.brokerName });
     if (error instanceof ConnectionClosedError) {

@@ -17,6 +17,9 @@
  * while it is down its listener stays bound but closes every new connection straight away (a real dead
  * broker's port would refuse it; clients see a closed connection instead and retry the same way).
  *
+ * With `introspection`, the server also answers read-only JSON over HTTP on loopback (introspection.ts): the
+ * segments and records of any partition replica, which is how `kafkasim dump-log` reads the model's logs.
+ *
  * Left out: TLS and SASL listeners, several listeners per broker, `max.connections` and connection quotas,
  * a persistent log directory (the cluster lives in memory and dies with the process).
  */
@@ -26,6 +29,7 @@ import { BROKER_CONFIG_BY_NAME, validateConfigValue } from '../broker/config.ts'
 import type { ClusterNetwork } from '../broker/ports.ts';
 import { InProcessNetwork } from '../network/index.ts';
 import { BrokerConnection, type BrokerConnectionOptions } from './broker-connection.ts';
+import { startIntrospectionServer, type IntrospectionServer } from './introspection.ts';
 import { StoppableRuntime } from './stoppable-runtime.ts';
 
 export interface BrokerServerOptions {
@@ -48,6 +52,12 @@ export interface BrokerServerOptions {
   readonly onWarning?: (message: string) => void;
   /** An unexpected failure inside the model (a bug); the connection closes, the server stays up. Default: stderr. */
   readonly onError?: BrokerConnectionOptions['onError'];
+  /**
+   * Also serve the read-only introspection endpoint (introspection.ts) on `host` (default `127.0.0.1`) and
+   * `port` (0: a free port). When it cannot bind, the server fails to start, or with `isOptional` warns and
+   * runs without it. Default: none.
+   */
+  readonly introspection?: { readonly port: number; readonly host?: string; readonly isOptional?: boolean };
 }
 
 export interface BrokerListenerAddress {
@@ -68,6 +78,8 @@ export interface BrokerServer {
   readonly bootstrapServers: readonly string[];
   /** Client connections currently open. */
   readonly connectionCount: number;
+  /** The introspection endpoint, when asked for and bound. */
+  readonly introspection: IntrospectionServer | null;
   /** Stops accepting, drops every connection, stops the brokers and every timer. Idempotent. */
   close(): Promise<void>;
 }
@@ -85,6 +97,15 @@ export function checkServerOptions(options: BrokerServerOptions): string | null 
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isSafeInteger(port) || port < 0 || port > 65535) return `port must be an integer from 0 to 65535, got ${port}`;
   if (port !== 0 && port + brokers - 1 > 65535) return `ports ${port}..${port + brokers - 1} do not all exist (the last port is 65535)`;
+  if (options.introspection !== undefined) {
+    const introspectionPort = options.introspection.port;
+    if (!Number.isSafeInteger(introspectionPort) || introspectionPort < 0 || introspectionPort > 65535) {
+      return `introspection port must be an integer from 0 to 65535, got ${introspectionPort}`;
+    }
+    if (introspectionPort !== 0 && port !== 0 && introspectionPort >= port && introspectionPort <= port + brokers - 1) {
+      return `introspection port ${introspectionPort} is one of the brokers' ports ${port}..${port + brokers - 1}`;
+    }
+  }
   for (const [name, value] of Object.entries(options.brokerConfig ?? {})) {
     const definition = BROKER_CONFIG_BY_NAME.get(name);
     if (definition === undefined) continue;
@@ -219,6 +240,25 @@ export async function startBrokerServer(options: BrokerServerOptions = {}): Prom
   const model = cluster;
   const addresses = ports.map((port, i) => ({ brokerId: i + 1, host: advertisedHost, port }));
 
+  let introspection: IntrospectionServer | null = null;
+  if (options.introspection !== undefined) {
+    const introspectionHost = options.introspection.host ?? DEFAULT_HOST;
+    try {
+      introspection = await startIntrospectionServer(model, { host: introspectionHost, port: options.introspection.port });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = `the introspection endpoint cannot listen on ${introspectionHost}:${options.introspection.port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : (error as Error).message}`;
+      if (options.introspection.isOptional === true) {
+        warn(`${reason}; running without it`);
+      } else {
+        for (const broker of model.brokers.values()) broker.shutdown();
+        runtime.stop();
+        await Promise.all(listeners.map(closeServer));
+        throw new Error(reason, { cause: error });
+      }
+    }
+  }
+
   let closing: Promise<void> | undefined;
   return {
     cluster: model,
@@ -229,10 +269,11 @@ export async function startBrokerServer(options: BrokerServerOptions = {}): Prom
     get connectionCount() {
       return connections.size;
     },
+    introspection,
     close() {
       closing ??= (async () => {
         isClosed = true;
-        const stopped = Promise.all(listeners.map(closeServer));
+        const stopped = Promise.all([...listeners.map(closeServer), introspection?.close()]);
         for (const connection of [...connections]) connection.close('server shutting down', { immediately: true });
         for (const socket of [...sockets]) socket.destroy();
         for (const broker of model.brokers.values()) broker.shutdown();
