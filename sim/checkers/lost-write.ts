@@ -1,0 +1,70 @@
+/**
+ * Acknowledged writes nobody read (Jepsen kafka.clj `lost-write` and `unseen`):
+ * - `lost-write`: per partition, let *bound* be the highest first-index of any value an ok poll read. A value
+ *   whose last index is at or below the bound, written by a send that must have committed (ok, or info with
+ *   one of its values read), yet never read by an ok poll, was lost: later records were read past it.
+ * - `unseen`: per partition, the values of ok sends (outside aborted transactions) that no ok poll read by the
+ *   end of the history. Lost and merely late cannot be told apart, so run a final drain phase before checking.
+ */
+import type { History, OperationRecord } from '../history.ts';
+import { describeRecord, partitionKey } from '../history.ts';
+import { type Anomaly, type CheckResult, result } from './anomaly.ts';
+import { type HistoryIndex, indexHistory, isUncommitted } from './version-order.ts';
+
+function mustHaveCommitted(writer: OperationRecord<'send'>, index: HistoryIndex): boolean {
+  if (isUncommitted(writer, index.abortedTransactions)) return false;
+  if (writer.type === 'ok') return true;
+  // An info send proves itself committed once any of its values is read (atomic txns make that all of them).
+  return writer.value.records.some((sent) => index.readers.get(partitionKey(sent))?.has(sent.value) === true);
+}
+
+export function checkLostWrites(history: History): CheckResult {
+  const index = indexHistory(history);
+  const anomalies: Anomaly[] = [];
+  for (const [key, log] of index.logs) {
+    const read = index.readers.get(key) ?? new Map<string, Array<OperationRecord<'poll'>>>();
+    let bound = -1;
+    let boundValue: string | undefined;
+    for (const value of read.keys()) {
+      const first = log.indexOfOffset.get(log.offsetsOfValue.get(value)![0])!;
+      if (first > bound) [bound, boundValue] = [first, value];
+    }
+    if (boundValue === undefined) continue;
+    const boundPoll = read.get(boundValue)![0];
+    for (const [value, offsets] of log.offsetsOfValue) {
+      if (read.has(value)) continue;
+      const last = log.indexOfOffset.get(offsets[offsets.length - 1])!;
+      const writer = index.writers.get(key)?.get(value);
+      if (last > bound || writer === undefined || !mustHaveCommitted(writer, index)) continue;
+      anomalies.push({
+        kind: 'lost-write',
+        explanation:
+          `value "${value}" written to ${key} at offset ${offsets.join(', ')} by ${describeRecord(writer)} was never read, ` +
+          `though ${describeRecord(boundPoll)} read "${boundValue}" at offset ${log.offsets[bound]}, past it`,
+        records: [writer, boundPoll].sort((a, b) => a.index - b.index),
+      });
+    }
+  }
+  return result(anomalies);
+}
+
+export function checkUnseen(history: History): CheckResult {
+  const index = indexHistory(history);
+  const anomalies: Anomaly[] = [];
+  for (const [key, writers] of index.writers) {
+    const unread = [...writers].filter(
+      ([value, writer]) => writer.type === 'ok' && !isUncommitted(writer, index.abortedTransactions) && index.readers.get(key)?.has(value) !== true,
+    );
+    if (unread.length === 0) continue;
+    const parts = unread.map(([value, writer]) => {
+      const offset = writer.value.records.find((sent) => sent.value === value && partitionKey(sent) === key)?.offset;
+      return `"${value}"${offset === undefined ? '' : ` at offset ${offset}`} (${describeRecord(writer)})`;
+    });
+    anomalies.push({
+      kind: 'unseen',
+      explanation: `${unread.length} acknowledged value(s) of ${key} were never read by an ok poll: ${parts.join('; ')}`,
+      records: [...new Set(unread.map(([, writer]) => writer))].sort((a, b) => a.index - b.index),
+    });
+  }
+  return result(anomalies);
+}
