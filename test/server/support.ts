@@ -17,6 +17,12 @@ const SnappyCodec = require('kafkajs-snappy');
 const LZ4Codec = require('kafkajs-lz4');
 kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy] = SnappyCodec;
 kafkajs.CompressionCodecs[kafkajs.CompressionTypes.LZ4] = new LZ4Codec().codec;
+// @kafkajs/zstd does not build here (it downloads a prebuilt binary); this codec has its shape, on zstd-napi.
+const zstd = require('zstd-napi') as { compress(data: Buffer): Buffer; decompress(data: Buffer): Buffer };
+kafkajs.CompressionCodecs[kafkajs.CompressionTypes.ZSTD] = () => ({
+  compress: async (encoder: { buffer: Buffer }) => zstd.compress(encoder.buffer),
+  decompress: async (buffer: Buffer) => zstd.decompress(buffer),
+});
 
 const servers: BrokerServer[] = [];
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
