@@ -15,6 +15,9 @@ export interface InstrumentationEvent<T> {
 
 export type RemoveInstrumentationEventListener<T> = () => void;
 
+/** Any one of a client's event names; KafkaJS's (unexported) helper for the catch-all `on` overload. */
+export type ValueOf<T> = T[keyof T];
+
 /** The event types every client (producer, consumer, admin) shares, as KafkaJS declares them. */
 export type ConnectEvent = InstrumentationEvent<null>;
 export type DisconnectEvent = InstrumentationEvent<null>;
@@ -47,7 +50,6 @@ export type RequestQueueSizeEvent = InstrumentationEvent<{
   clientId: string;
   queueSize: number;
 }>;
-
 
 const counters = new WeakMap<object, { next: number }>();
 

@@ -4,7 +4,7 @@
  * declarations disagree, the declaration is kept (user code compiles against it) and the runtime follows
  * KafkaJS's code; the comments say where.
  */
-import type { ConnectEvent, DisconnectEvent, InstrumentationEvent, RemoveInstrumentationEventListener, RequestEvent, RequestQueueSizeEvent, RequestTimeoutEvent } from '../instrumentation.ts';
+import type { ConnectEvent, DisconnectEvent, InstrumentationEvent, RemoveInstrumentationEventListener, RequestEvent, RequestQueueSizeEvent, RequestTimeoutEvent, ValueOf } from '../instrumentation.ts';
 import type { Logger } from '../logger.ts';
 import type { KafkaJSProtocolError } from '../errors.ts';
 import type { PartitionMetadata } from '../types.ts';
@@ -232,8 +232,6 @@ export type AdminEvents = {
 };
 
 export type { ConnectEvent, DisconnectEvent, RequestEvent, RequestTimeoutEvent, RequestQueueSizeEvent } from '../instrumentation.ts';
-
-type ValueOf<T> = T[keyof T];
 
 export type Admin = {
   connect(): Promise<void>;

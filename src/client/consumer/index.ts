@@ -10,11 +10,34 @@ import { PartitionAssigners, type PartitionAssigner } from '../assigners.ts';
 import type { ConsumerConfig } from '../config.ts';
 import { CLIENT_PROCESS, type ClientContext } from '../context.ts';
 import { KafkaJSNonRetriableError, createErrorFromCode } from '../errors.ts';
-import type { InstrumentationEvent, RemoveInstrumentationEventListener } from '../instrumentation.ts';
+import type {
+  ConnectEvent,
+  DisconnectEvent,
+  InstrumentationEvent,
+  RemoveInstrumentationEventListener,
+  RequestEvent,
+  RequestQueueSizeEvent,
+  RequestTimeoutEvent,
+  ValueOf,
+} from '../instrumentation.ts';
 import type { Logger } from '../logger.ts';
 import type { ClientProcess } from '../process.ts';
 import { createRetry } from '../retry.ts';
 import { ConsumerGroup } from './consumer-group.ts';
+import {
+  consumerEvents,
+  type ConsumerCommitOffsetsEvent,
+  type ConsumerCrashEvent,
+  type ConsumerEndBatchProcessEvent,
+  type ConsumerEvents,
+  type ConsumerFetchEvent,
+  type ConsumerFetchStartEvent,
+  type ConsumerGroupJoinEvent,
+  type ConsumerHeartbeatEvent,
+  type ConsumerRebalancingEvent,
+  type ConsumerReceivedUnsubcribedTopicsEvent,
+  type ConsumerStartBatchProcessEvent,
+} from './events.ts';
 import type { TopicConfiguration } from './offset-manager.ts';
 import { Runner, type EachBatchHandler, type EachMessageHandler } from './runner.ts';
 import type { TopicPartitions } from './subscription-state.ts';
@@ -24,26 +47,21 @@ export type { Batch, KafkaMessage } from './batch.ts';
 export type { Offsets, TopicOffsets, PartitionOffset } from './offset-manager.ts';
 export type { TopicPartitions } from './subscription-state.ts';
 
-export const consumerEvents = {
-  HEARTBEAT: 'consumer.heartbeat',
-  COMMIT_OFFSETS: 'consumer.commit_offsets',
-  GROUP_JOIN: 'consumer.group_join',
-  FETCH_START: 'consumer.fetch_start',
-  FETCH: 'consumer.fetch',
-  START_BATCH_PROCESS: 'consumer.start_batch_process',
-  END_BATCH_PROCESS: 'consumer.end_batch_process',
-  CONNECT: 'consumer.connect',
-  DISCONNECT: 'consumer.disconnect',
-  STOP: 'consumer.stop',
-  CRASH: 'consumer.crash',
-  REBALANCING: 'consumer.rebalancing',
-  RECEIVED_UNSUBSCRIBED_TOPICS: 'consumer.received_unsubscribed_topics',
-  REQUEST: 'consumer.network.request',
-  REQUEST_TIMEOUT: 'consumer.network.request_timeout',
-  REQUEST_QUEUE_SIZE: 'consumer.network.request_queue_size',
-} as const;
-
-export type ConsumerEvents = typeof consumerEvents;
+export { consumerEvents } from './events.ts';
+export type {
+  ConsumerEvents,
+  ConsumerHeartbeatEvent,
+  ConsumerCommitOffsetsEvent,
+  IMemberAssignment,
+  ConsumerGroupJoinEvent,
+  ConsumerFetchStartEvent,
+  ConsumerFetchEvent,
+  ConsumerStartBatchProcessEvent,
+  ConsumerEndBatchProcessEvent,
+  ConsumerCrashEvent,
+  ConsumerRebalancingEvent,
+  ConsumerReceivedUnsubcribedTopicsEvent,
+} from './events.ts';
 
 export interface ConsumerSubscribeTopics {
   topics: (string | RegExp)[];
@@ -101,9 +119,39 @@ export interface Consumer {
   pause(topics: Array<{ topic: string; partitions?: number[] }>): void;
   paused(): TopicPartitions[];
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void;
-  on(eventName: string, listener: (event: InstrumentationEvent<unknown>) => void): RemoveInstrumentationEventListener<string>;
+  // KafkaJS's overloads, in its order: the event name picks the listener's payload type.
+  on(eventName: ConsumerEvents['HEARTBEAT'], listener: (event: ConsumerHeartbeatEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['COMMIT_OFFSETS'], listener: (event: ConsumerCommitOffsetsEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['GROUP_JOIN'], listener: (event: ConsumerGroupJoinEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['FETCH_START'], listener: (event: ConsumerFetchStartEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['FETCH'], listener: (event: ConsumerFetchEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(
+    eventName: ConsumerEvents['START_BATCH_PROCESS'],
+    listener: (event: ConsumerStartBatchProcessEvent) => void,
+  ): RemoveInstrumentationEventListener<typeof eventName>;
+  on(
+    eventName: ConsumerEvents['END_BATCH_PROCESS'],
+    listener: (event: ConsumerEndBatchProcessEvent) => void,
+  ): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['CONNECT'], listener: (event: ConnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['DISCONNECT'], listener: (event: DisconnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['STOP'], listener: (event: InstrumentationEvent<null>) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['CRASH'], listener: (event: ConsumerCrashEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['REBALANCING'], listener: (event: ConsumerRebalancingEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(
+    eventName: ConsumerEvents['RECEIVED_UNSUBSCRIBED_TOPICS'],
+    listener: (event: ConsumerReceivedUnsubcribedTopicsEvent) => void,
+  ): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['REQUEST'], listener: (event: RequestEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ConsumerEvents['REQUEST_TIMEOUT'], listener: (event: RequestTimeoutEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(
+    eventName: ConsumerEvents['REQUEST_QUEUE_SIZE'],
+    listener: (event: RequestQueueSizeEvent) => void,
+  ): RemoveInstrumentationEventListener<typeof eventName>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- KafkaJS declares `InstrumentationEvent<any>`
+  on(eventName: ValueOf<ConsumerEvents>, listener: (event: InstrumentationEvent<any>) => void): RemoveInstrumentationEventListener<typeof eventName>;
   logger(): Logger;
-  events: ConsumerEvents;
+  readonly events: ConsumerEvents;
   readonly [CLIENT_PROCESS]: ClientProcess;
 }
 
@@ -398,7 +446,9 @@ export function createConsumer(context: ClientContext, config: ConsumerConfig): 
       validatePartitions(tps, 'resume');
       consumerGroup!.resume(tps);
     },
-    on,
+    // Each event name is emitted only with the payload its overload declares (events.test.ts checks the keys
+    // against kafkajs's source); the emitter itself is untyped, so the overloads are asserted here.
+    on: on as Consumer['on'],
     events: consumerEvents,
     logger: () => logger,
     [CLIENT_PROCESS]: process,

@@ -2,7 +2,7 @@
  * The producer's public shapes, as KafkaJS 2.2.4's `types/index.d.ts` declares them: records and batches
  * sent, the `RecordMetadata` answered, the offsets a transaction commits, the event names and payloads.
  */
-import type { ConnectEvent, DisconnectEvent, InstrumentationEvent, RemoveInstrumentationEventListener, RequestEvent, RequestQueueSizeEvent, RequestTimeoutEvent } from '../instrumentation.ts';
+import type { ConnectEvent, DisconnectEvent, InstrumentationEvent, RemoveInstrumentationEventListener, RequestEvent, RequestQueueSizeEvent, RequestTimeoutEvent, ValueOf } from '../instrumentation.ts';
 import type { Logger } from '../logger.ts';
 import type { Message } from '../partitioners.ts';
 import type { CompressionTypes } from '../compression.ts';
@@ -56,8 +56,6 @@ export type ProducerEvents = {
 };
 
 export type { ConnectEvent, DisconnectEvent, RequestEvent, RequestTimeoutEvent, RequestQueueSizeEvent } from '../instrumentation.ts';
-
-type ValueOf<T> = T[keyof T];
 
 export type Producer = Sender & {
   connect(): Promise<void>;

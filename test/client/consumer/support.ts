@@ -4,7 +4,7 @@
  * the virtual time they fired at, the group's committed offsets read through an admin, and a log collector.
  * Records are written with raw Produce requests (`produceValues`), so these tests do not depend on the producer.
  */
-import type { Consumer, ConsumerConfig, EachMessagePayload, KafkaConfig, LogEntry } from '../../../src/index.ts';
+import type { Consumer, ConsumerConfig, ConsumerEvents, EachMessagePayload, KafkaConfig, LogEntry } from '../../../src/index.ts';
 import { logLevel } from '../../../src/index.ts';
 import { ApiKey } from '../../../src/protocol/index.ts';
 import { quiet, type SimCluster } from '../support.ts';
@@ -31,7 +31,7 @@ export interface RecordedEvent {
 }
 
 /** Records every event in `names` fired by `consumer`, in order. */
-export function recordEvents(sim: SimCluster, consumer: Consumer, names: readonly string[]): RecordedEvent[] {
+export function recordEvents(sim: SimCluster, consumer: Consumer, names: readonly ConsumerEvents[keyof ConsumerEvents][]): RecordedEvent[] {
   const events: RecordedEvent[] = [];
   for (const name of names) {
     consumer.on(name, (event) => {
