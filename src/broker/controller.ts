@@ -73,10 +73,21 @@ export class Controller {
   // -------------------------------------------------------------------------------------------------------
   // Brokers
 
+  /**
+   * A broker (re)registers, fenced until its first heartbeat. A new incarnation of a broker the controller
+   * still counts as live (it crashed and came back within `broker.session.timeout.ms`) is handled as Kafka's
+   * `handleBrokerUncleanShutdown` does: out of every ISR it can leave, leadership elected elsewhere, before it
+   * may serve again. Without this a restarted leader that lost its unflushed log would lead again with an
+   * empty log, and its followers would truncate acknowledged records away.
+   */
   registerBroker(registration: Omit<BrokerRegistration, 'fenced' | 'inControlledShutdown'>): void {
+    const previous = this.image.brokers.get(registration.id);
+    this.sessionTimers.get(registration.id)?.cancel();
+    this.sessionTimers.delete(registration.id);
     const brokers = new Map(this.image.brokers);
     brokers.set(registration.id, { ...registration, fenced: true, inControlledShutdown: false });
-    this.publish({ brokers, controllerId: Math.min(...brokers.keys()) });
+    const topics = previous === undefined ? this.image.topics : this.reelect(brokers, registration.id);
+    this.publish({ brokers, topics, controllerId: Math.min(...brokers.keys()) });
   }
 
   /** A broker heartbeat: unfences it (it has caught up, as the simulation delivers images in order) and renews its session. */

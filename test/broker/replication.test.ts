@@ -114,6 +114,32 @@ describe('replication: RF 3', () => {
     cluster.checkInvariants();
   });
 
+
+  // Found by the simulation (acks-all-isr2, seed 1): a leader that lost its unflushed log and came back
+  // before its session expired led again with an empty log, and its followers truncated acknowledged records.
+  it('a leader that crashes losing its unflushed log and restarts within the session timeout does not lead again until caught up', async () => {
+    const { runtime, cluster, client, run } = await setup(3, { 'min.insync.replicas': 2 });
+    cluster.createTopic('t', { assignments: [[1, 2, 3]] });
+    await runtime.advance(100);
+    await run(client.refreshMetadata());
+    expect((await run(client.produce('t', 0, ['a', 'b'], -1))).errorCode).toBe(ErrorCode.NONE);
+    const before = cluster.partitionState('t', 0);
+    cluster.crashBroker(1, { loseUnflushed: true });
+    await runtime.advance(2_000); // well within broker.session.timeout.ms (9 s): nobody fenced it yet
+    expect(cluster.partitionState('t', 0).leader).toBe(1);
+    cluster.restartBroker(1);
+    await runtime.advance(50);
+    const after = cluster.partitionState('t', 0);
+    expect(after.leader).not.toBe(1);
+    expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
+    await runtime.advance(5_000);
+    await run(client.refreshMetadata());
+    expect((await run(client.produce('t', 0, ['c'], -1))).errorCode).toBe(ErrorCode.NONE);
+    expect((await run(client.fetchAll('t', 0))).records.map((r) => r.value)).toEqual(['a', 'b', 'c']);
+    expect(cluster.partitionState('t', 0).isr).toContain(1);
+    expect(cluster.partitionState('t', 0).replicaStates.find((r) => r.brokerId === 1)?.logEndOffset).toBe(3n);
+    cluster.checkInvariants();
+  });
   it('loses an acks=1 write when a partitioned leader is replaced and later truncated (real Kafka does too)', async () => {
     const { runtime, network, cluster, client, run } = await setup(3);
     cluster.createTopic('t', { assignments: [[1, 2, 3]] });
