@@ -35,7 +35,7 @@ const LAYERS: Record<string, string[]> = {
   'src/client': ['src/runtime', 'src/protocol', 'src/network/transport.ts'],
   'src/embedded': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client'],
   'src/server': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded'],
-  'src/cli': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded', 'src/server'],
+  'src/cli': ['src/runtime', 'src/protocol', 'src/broker', 'src/network', 'src/client', 'src/embedded', 'src/server', 'sim'],
   'src/adapters': ['src/runtime', 'src/protocol', 'src/client'],
   sim: ['src'],
 };

@@ -3,19 +3,31 @@
  * - `lost-write`: per partition, let *bound* be the highest first-index of any value an ok poll read. A value
  *   whose last index is at or below the bound, written by a send that must have committed (ok, or info with
  *   one of its values read), yet never read by an ok poll, was lost: later records were read past it.
- * - `unseen`: per partition, the values of ok sends (outside aborted transactions) that no ok poll read by the
- *   end of the history. Lost and merely late cannot be told apart, so run a final drain phase before checking.
+ * - `unseen`: per partition, the values of ok sends that must have committed (see `mustHaveCommitted`) that no
+ *   ok poll read by the end of the history. Lost and merely late cannot be told apart, so run a final drain phase before checking.
  */
 import type { History, OperationRecord } from '../history.ts';
 import { describeRecord, partitionKey } from '../history.ts';
 import { type Anomaly, type CheckResult, result } from './anomaly.ts';
 import { type HistoryIndex, indexHistory, isUncommitted } from './version-order.ts';
 
-function mustHaveCommitted(writer: OperationRecord<'send'>, index: HistoryIndex): boolean {
-  if (isUncommitted(writer, index.abortedTransactions)) return false;
-  if (writer.type === 'ok') return true;
-  // An info send proves itself committed once any of its values is read (atomic txns make that all of them).
+function wasRead(writer: OperationRecord<'send'>, index: HistoryIndex): boolean {
   return writer.value.records.some((sent) => index.readers.get(partitionKey(sent))?.has(sent.value) === true);
+}
+
+/**
+ * Jepsen's `must-have-committed?`: an ok send, or an info one with one of its values read. Inside a
+ * transaction the transaction must have committed too: its commit completed ok, or one of its values was read
+ * (transactions are atomic, so that proves the rest). A send acknowledged inside a transaction whose end is
+ * unknown (the commit timed out, the broker expired it) may rightly never be read.
+ */
+export function mustHaveCommitted(writer: OperationRecord<'send'>, index: HistoryIndex): boolean {
+  if (isUncommitted(writer, index.abortedTransactions)) return false;
+  const transaction = writer.value.transaction;
+  if (transaction !== undefined && !index.committedTransactions.has(transaction)) {
+    if (!(index.transactionSends.get(transaction) ?? []).some((send) => wasRead(send, index))) return false;
+  }
+  return writer.type === 'ok' || wasRead(writer, index);
 }
 
 export function checkLostWrites(history: History): CheckResult {
@@ -53,7 +65,7 @@ export function checkUnseen(history: History): CheckResult {
   const anomalies: Anomaly[] = [];
   for (const [key, writers] of index.writers) {
     const unread = [...writers].filter(
-      ([value, writer]) => writer.type === 'ok' && !isUncommitted(writer, index.abortedTransactions) && index.readers.get(key)?.has(value) !== true,
+      ([value, writer]) => writer.type === 'ok' && mustHaveCommitted(writer, index) && index.readers.get(key)?.has(value) !== true,
     );
     if (unread.length === 0) continue;
     const parts = unread.map(([value, writer]) => {

@@ -29,25 +29,42 @@ export interface HistoryIndex {
   readers: Map<string, Map<string, Array<OperationRecord<'poll'>>>>;
   /** transaction name → the end-txn completion that aborted it. */
   abortedTransactions: Map<string, OperationRecord<'end-txn'>>;
+  /** Transactions whose commit completed ok. */
+  committedTransactions: Set<string>;
+  /** transaction name → its sends. */
+  transactionSends: Map<string, Array<OperationRecord<'send'>>>;
 }
 
 export function indexHistory(history: History): HistoryIndex {
   const completed = new Set<number>();
   const abortedTransactions = new Map<string, OperationRecord<'end-txn'>>();
+  const committedTransactions = new Set<string>();
   for (const record of history) {
     if (record.invokeIndex !== undefined) completed.add(record.invokeIndex);
     if (record.f !== 'end-txn' || record.type === 'invoke') continue;
+    if (record.type === 'ok' && record.value.isCommit) committedTransactions.add(record.value.transaction);
     const isAbort = (record.type === 'ok' && !record.value.isCommit) || (record.type === 'fail' && record.value.isCommit);
     if (isAbort) abortedTransactions.set(record.value.transaction, record);
   }
 
   const writers = new Map<string, Map<string, OperationRecord<'send'>>>();
+  const transactionSends = new Map<string, Array<OperationRecord<'send'>>>();
   for (const record of history) {
     if (record.f !== 'send') continue;
     if (record.type === 'invoke' && completed.has(record.index)) continue;
+    if (record.value.transaction !== undefined) getOrCreate(transactionSends, record.value.transaction, () => []).push(record);
     for (const sent of record.value.records) getOrCreate(writers, partitionKey(sent), () => new Map()).set(sent.value, record);
   }
 
+  // Committed for sure: commit completed ok, or a poll read one of its values (transactions are atomic).
+  const provenTransactions = new Set(committedTransactions);
+  for (const record of history) {
+    if (record.f !== 'poll' || record.type !== 'ok') continue;
+    for (const delivered of record.value.records) {
+      const transaction = writers.get(partitionKey(delivered))?.get(delivered.value)?.value.transaction;
+      if (transaction !== undefined) provenTransactions.add(transaction);
+    }
+  }
   const logs = new Map<string, PartitionLog>();
   const readers = new Map<string, Map<string, Array<OperationRecord<'poll'>>>>();
   const observe = (tp: TopicPartition, offset: number, value: string, record: OperationRecord): void => {
@@ -66,7 +83,11 @@ export function indexHistory(history: History): HistoryIndex {
     if (!offsets.includes(offset)) offsets.push(offset);
   };
   for (const record of history) {
-    if (record.f === 'send' && record.type === 'ok') {
+    // A transactional send counts as a known record of the log only once its transaction committed: an
+    // acknowledged send whose transaction ended unknown (commit timed out, expired by the broker) may have
+    // been aborted, and then readers rightly never see its offsets. Polls that did see it add it below.
+    const unknownTransaction = record.f === 'send' && record.value.transaction !== undefined && !provenTransactions.has(record.value.transaction);
+    if (record.f === 'send' && record.type === 'ok' && !unknownTransaction) {
       for (const sent of record.value.records) if (sent.offset !== undefined && sent.offset >= 0) observe(sent, sent.offset, sent.value, record);
     }
     if (record.f === 'poll' && record.type !== 'invoke') {
@@ -84,7 +105,7 @@ export function indexHistory(history: History): HistoryIndex {
     log.offsets.forEach((offset, index) => log.indexOfOffset.set(offset, index));
     for (const offsets of log.offsetsOfValue.values()) offsets.sort((a, b) => a - b);
   }
-  return { logs, writers, readers, abortedTransactions };
+  return { logs, writers, readers, abortedTransactions, committedTransactions, transactionSends };
 }
 
 /** A definite failure, or a send in a transaction that aborted: its values must never be read. */

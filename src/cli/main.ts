@@ -12,6 +12,8 @@ import { CONSUMER_GROUPS_USAGE, runConsumerGroups } from './consumer-groups-comm
 import { DUMP_LOG_USAGE, runDumpLog } from './dump-log-command.ts';
 import { processIo, type CliIo } from './io.ts';
 import { runTopics, TOPICS_USAGE } from './topics-command.ts';
+import { runScenarioCommand, SCENARIO_USAGE } from './scenario-command.ts';
+import { runSimulateCommand, SIMULATE_USAGE } from './simulate-command.ts';
 
 const USAGE = `Usage: kafkasim <command> [options]
 
@@ -22,6 +24,8 @@ Commands:
   console-consumer  print the records of a topic (kafka-console-consumer.sh)
   consumer-groups   list, describe (offsets, lag, members) and delete groups (kafka-consumer-groups.sh)
   dump-log          print a partition's segments and records from a running kafkasim broker (kafka-dump-log.sh)
+  scenario          run a teaching scenario (duplicates after a kill, acks=1 loss, ...) and print its timeline
+  simulate          run one seed of a property-test configuration, or replay a failing plan
 
 The client commands use kafkasim's own client over TCP, so they work against \`kafkasim broker\` and against
 any Kafka cluster (dump-log excepted: it reads kafkasim's in-memory segments).
@@ -36,6 +40,8 @@ const COMMANDS: Record<string, { run(args: string[], io: CliIo): Promise<number>
   'console-consumer': { run: runConsoleConsumer, usage: CONSOLE_CONSUMER_USAGE },
   'consumer-groups': { run: runConsumerGroups, usage: CONSUMER_GROUPS_USAGE },
   'dump-log': { run: runDumpLog, usage: DUMP_LOG_USAGE },
+  scenario: { run: runScenarioCommand, usage: SCENARIO_USAGE },
+  simulate: { run: runSimulateCommand, usage: SIMULATE_USAGE },
 };
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {

@@ -125,6 +125,16 @@ export class EmbeddedCluster {
     process.kill();
   }
 
+  /**
+   * The network node of a producer, consumer or admin made by this cluster's `Kafka`, for client-side
+   * faults: `cluster.network.partition([cluster.clientNode(consumer)], ['broker-2'])`.
+   */
+  clientNode(client: object): string {
+    const process = (client as { [CLIENT_PROCESS]?: ClientProcess })[CLIENT_PROCESS];
+    if (process === undefined) throw new TypeError('clientNode() takes a producer, consumer or admin made by kafka()');
+    return process.name;
+  }
+
   crashBroker(id: number, options: { loseUnflushed?: boolean } = {}): void {
     this.model.crashBroker(id, options);
   }

@@ -1,0 +1,4 @@
+/** Configuration `acks1-failover` (sim/plan.ts): its SEMANTICS.md row holds over CI_RUNS shrinkable plans. */
+import { describeConfiguration } from './property-support.ts';
+
+describeConfiguration('acks1-failover');

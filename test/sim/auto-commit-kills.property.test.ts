@@ -1,0 +1,4 @@
+/** Configuration `auto-commit-kills` (sim/plan.ts): its SEMANTICS.md row holds over CI_RUNS shrinkable plans. */
+import { describeConfiguration } from './property-support.ts';
+
+describeConfiguration('auto-commit-kills');

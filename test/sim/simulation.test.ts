@@ -1,0 +1,110 @@
+/**
+ * The harness itself: runs replay (same plan, same history hash), faults take effect as planned, the
+ * recorder sees what the public API shows, liveness is checked, and the replay command a failing property
+ * prints reproduces the run.
+ */
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { configNamed, drawPlan, planFromSeed, replayCommand, simulate, type Plan } from '../../sim/index.ts';
+import { oneBrokerAtATime } from '../../sim/plan.ts';
+import { fakeIo } from '../cli/support.ts';
+
+describe('simulation harness', () => {
+  it('replays: the same plan gives the same history and hash; another seed another history', async () => {
+    const config = configNamed('auto-commit-kills');
+    const plan: Plan = { seed: 11, faults: [{ at: 3_000, kind: 'kill-consumer', consumer: 1, restartMs: 5_000 }] };
+    const a = await simulate({ config, plan });
+    const b = await simulate({ config, plan });
+    expect(b.hash).toBe(a.hash);
+    expect(b.history).toEqual(a.history);
+    const c = await simulate({ config, plan: { ...plan, seed: 12 } });
+    expect(c.hash).not.toBe(a.hash);
+  });
+
+  it('records every acknowledged send at its offset and every value delivered to the group and to the final reader', async () => {
+    const result = await simulate({ config: 'auto-commit-kills', plan: { seed: 3, faults: [] } });
+    const w = result.config.workload;
+    expect(result.stats.sends).toBe(w.messagesPerProducer / w.recordsPerSend);
+    expect(result.stats.acknowledged).toBe(result.stats.sends);
+    const sent = result.history.filter((r) => r.f === 'send' && r.type === 'ok').flatMap((r) => (r.f === 'send' ? r.value.records : []));
+    expect(sent.every((r) => r.offset !== undefined)).toBe(true);
+    const deliveredTo = (process: string) =>
+      new Set(result.history.filter((r) => r.f === 'poll' && r.type === 'ok' && r.process === process).flatMap((r) => (r.f === 'poll' ? r.value.records.map((x) => x.value) : [])));
+    const group = new Set([...Array(w.consumers).keys()].flatMap((i) => [...deliveredTo(`consumer-${i}`)]));
+    expect([...group].sort()).toEqual(sent.map((r) => r.value).sort());
+    expect([...deliveredTo('reader')].sort()).toEqual(sent.map((r) => r.value).sort());
+    expect(result.check.anomalies).toEqual([]);
+    expect(result.livenessProblems).toEqual([]);
+    // Every member's assignment names its generation (from the SyncGroup answers) and no partition has two owners in one.
+    const assigns = result.history.filter((r) => r.f === 'assign' && r.type === 'ok');
+    expect(assigns.length).toBeGreaterThan(0);
+    expect(assigns.every((r) => r.f === 'assign' && typeof r.value.generationId === 'number')).toBe(true);
+  });
+
+  it('a killed consumer is recorded as crashed, its unfinished record stays open, and the group gets that record again', async () => {
+    const result = await simulate({
+      config: 'auto-commit-kills',
+      plan: { seed: 5, faults: [{ at: 7_000, kind: 'kill-consumer', consumer: 0, ownerOf: 0, restartMs: 1_000 }] },
+    });
+    const crash = result.history.find((r) => r.f === 'crash');
+    expect(crash, 'the kill is in the history').toBeDefined();
+    expect(result.events.some((e) => e.text.startsWith('fault: kill the owner of partition 0'))).toBe(true);
+    expect(result.check.anomalies.map((a) => a.kind)).toContain('redelivery');
+    expect(result.violations).toEqual([]);
+  });
+
+  it('cutting an acks=1 leader off loses the writes it acknowledged alone; acks=all under the same fault loses nothing', async () => {
+    const fault = [{ at: 1_000, kind: 'partition-broker' as const, broker: 1, leaderOf: 0, ms: 15_000 }];
+    const acks1 = await simulate({ config: 'acks1-failover', plan: { seed: 2, faults: fault } });
+    expect(acks1.check.anomalies.map((a) => a.kind)).toContain('unseen');
+    expect(acks1.violations).toEqual([]);
+    const acksAll = await simulate({ config: 'acks-all-isr2', plan: { seed: 2, faults: fault } });
+    expect(acksAll.check.anomalies.filter((a) => a.kind === 'unseen' || a.kind === 'lost-write')).toEqual([]);
+    expect(acksAll.violations).toEqual([]);
+  });
+
+  it('a dropped Produce answer makes a non-idempotent producer write twice; the idempotent one does not', async () => {
+    const fault = [{ at: 500, kind: 'drop-produce-response' as const, broker: 1, leaderOf: 0, count: 1 }];
+    const plain = await simulate({ config: 'inflight-reorder', plan: { seed: 4, faults: fault } });
+    expect(plain.check.anomalies.map((a) => a.kind)).toContain('log-duplicate');
+    const idempotent = await simulate({ config: 'idempotent-retries', plan: { seed: 4, faults: fault } });
+    expect(idempotent.check.anomalies.filter((a) => a.kind === 'log-duplicate')).toEqual([]);
+    expect(idempotent.stats.acknowledged).toBe(idempotent.stats.sends);
+  });
+
+  it('plans: drawn from a seed deterministically, faults sorted, one broker down at a time where the configuration says so', () => {
+    const config = configNamed('acks-all-isr2');
+    expect(planFromSeed(config, 9)).toEqual(planFromSeed(config, 9));
+    for (let seed = 1; seed <= 50; seed++) {
+      const plan = planFromSeed(config, seed);
+      expect(plan.faults.map((f) => f.at)).toEqual([...plan.faults.map((f) => f.at)].sort((a, b) => a - b));
+      expect(oneBrokerAtATime(plan.faults)).toEqual(plan.faults);
+    }
+    const overlapping = oneBrokerAtATime([
+      { at: 0, kind: 'crash-broker', broker: 1, downMs: 10_000, loseUnflushed: false },
+      { at: 5_000, kind: 'crash-broker', broker: 2, downMs: 1_000, loseUnflushed: false },
+      { at: 6_000, kind: 'partition-broker', broker: 1, ms: 1_000 },
+      { at: 30_000, kind: 'crash-broker', broker: 2, downMs: 1_000, loseUnflushed: false },
+    ]);
+    expect(overlapping.map((f) => f.at)).toEqual([0, 6_000, 30_000]);
+    const draws: number[] = [];
+    drawPlan(config, (min, max) => {
+      draws.push(max - min);
+      return min;
+    });
+    expect(draws.length).toBeGreaterThan(0);
+  });
+
+  it('`kafkasim simulate` replays a plan with the same hash, and exits 1 when a run breaks its rules', async () => {
+    const plan: Plan = { seed: 8, faults: [{ at: 2_000, kind: 'stall-consumer', consumer: 0, ms: 12_000 }] };
+    const direct = await simulate({ config: 'slow-member', plan });
+    const command = replayCommand('slow-member', plan);
+    expect(command).toBe(`npx kafkasim simulate slow-member --plan '${JSON.stringify(plan)}'`);
+    const io = fakeIo();
+    expect(await main(['simulate', 'slow-member', '--plan', JSON.stringify(plan)], io)).toBe(0);
+    expect(io.out).toContain(`history hash ${direct.hash}`);
+    const bad = fakeIo();
+    expect(await main(['simulate', 'slow-member', '--plan', '{"seed":1}'], bad)).toBe(2);
+    expect(bad.err).toContain('--plan takes');
+  });
+});
