@@ -35,7 +35,19 @@ export interface HistoryIndex {
   transactionSends: Map<string, Array<OperationRecord<'send'>>>;
 }
 
+/** Checkers share one index per history (`checkHistory` hands the same array to each). */
+const indexes = new WeakMap<History, HistoryIndex>();
+
 export function indexHistory(history: History): HistoryIndex {
+  let index = indexes.get(history);
+  if (index === undefined) {
+    index = buildIndex(history);
+    indexes.set(history, index);
+  }
+  return index;
+}
+
+function buildIndex(history: History): HistoryIndex {
   const completed = new Set<number>();
   const abortedTransactions = new Map<string, OperationRecord<'end-txn'>>();
   const committedTransactions = new Set<string>();
