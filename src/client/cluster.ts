@@ -311,15 +311,24 @@ export class Cluster {
 
   async findBroker({ nodeId }: { nodeId: number }): Promise<Broker> {
     try {
-      const broker = this.brokers.get(Number(nodeId));
-      if (broker === undefined) throw new KafkaJSBrokerNotFound(`Broker ${nodeId} not found in the cached metadata`);
-      await this.connectBroker(broker);
-      return broker;
+      return await this.findPoolBroker(nodeId);
     } catch (e) {
       const name = (e as Error).name;
       if (name === 'KafkaJSBrokerNotFound' || name === 'KafkaJSLockTimeout' || name === 'KafkaJSConnectionError') await this.refreshMetadata();
       throw e;
     }
+  }
+
+  /**
+   * KafkaJS's `brokerPool.findBroker`: no metadata refresh on failure. The metadata refresh itself looks for a
+   * connected broker through this one; going through `findBroker` would make a refresh that meets a dead
+   * broker wait on itself (the shared refresh promise) forever.
+   */
+  private async findPoolBroker(nodeId: number): Promise<Broker> {
+    const broker = this.brokers.get(Number(nodeId));
+    if (broker === undefined) throw new KafkaJSBrokerNotFound(`Broker ${nodeId} not found in the cached metadata`);
+    await this.connectBroker(broker);
+    return broker;
   }
 
   private async connectBroker(broker: Broker): Promise<void> {
@@ -345,7 +354,7 @@ export class Cluster {
     let lastError: unknown;
     for (const nodeId of nodeIds) {
       try {
-        const broker = await this.findBroker({ nodeId });
+        const broker = await this.findPoolBroker(nodeId);
         return await callback(broker, nodeId);
       } catch (e) {
         lastError = e;
@@ -357,10 +366,10 @@ export class Cluster {
   async findConnectedBroker(): Promise<Broker> {
     const nodeIds = this.process.random.shuffle([...this.brokers.keys()]);
     const connected = nodeIds.find((id) => this.brokers.get(id)!.isConnected());
-    if (connected !== undefined) return this.findBroker({ nodeId: connected });
+    if (connected !== undefined) return this.findPoolBroker(connected);
     for (const nodeId of nodeIds) {
       try {
-        return await this.findBroker({ nodeId });
+        return await this.findPoolBroker(nodeId);
       } catch {
         // try the next one
       }

@@ -55,6 +55,23 @@ describe('client cluster view', () => {
     expect(cluster.isConnected()).toBe(true);
   });
 
+  // Found by the simulation (idempotent-retries, seed 332936397): the refresh looked for a live broker through
+  // the refreshing findBroker, met the crashed one and waited on its own shared promise forever.
+  it.each([1, 2, 3, 4, 5])('a metadata refresh that meets crashed brokers moves on to a live one (seed %i)', async (seed) => {
+    const sim = createCluster({ brokers: 3, seed });
+    const { cluster, process } = clientCluster(sim);
+    await process.track(cluster.connect());
+    await process.track(cluster.refreshMetadata());
+    expect(cluster.getNodeIds().sort()).toEqual([1, 2, 3]);
+    sim.crashBroker(1);
+    sim.crashBroker(2);
+    await sim.sleep(10);
+    let refreshed = false;
+    void process.track(cluster.refreshMetadata()).then(() => (refreshed = true));
+    await sim.runUntil(() => refreshed, { maxMs: 60_000 });
+    expect(cluster.isConnected()).toBe(true);
+  });
+
   it('a killed process never settles what it handed out', async () => {
     const sim = createCluster();
     const { cluster, process } = clientCluster(sim);
