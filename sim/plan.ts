@@ -42,7 +42,34 @@ export interface Workload {
   livenessBoundMs: number;
 }
 
-export type FaultKind = 'crash-broker' | 'kill-consumer' | 'stall-consumer' | 'partition-producer' | 'partition-broker' | 'drop-produce-response' | 'delay-produce';
+export type FaultKind =
+  | 'crash-broker'
+  | 'kill-consumer'
+  | 'stall-consumer'
+  | 'pause-consumer'
+  | 'pause-producer'
+  | 'partition-producer'
+  | 'partition-consumer'
+  | 'partition-broker'
+  | 'partition-broker-one-way'
+  | 'drop-produce-response'
+  | 'delay-produce'
+  | 'duplicate-produce';
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'crash-broker',
+  'kill-consumer',
+  'stall-consumer',
+  'pause-consumer',
+  'pause-producer',
+  'partition-producer',
+  'partition-consumer',
+  'partition-broker',
+  'partition-broker-one-way',
+  'drop-produce-response',
+  'delay-produce',
+  'duplicate-produce',
+];
 
 export type FaultStep =
   /**
@@ -57,14 +84,35 @@ export type FaultStep =
   | { at: number; kind: 'kill-consumer'; consumer: number; restartMs: number; ownerOf?: number }
   /** The consumer's next `eachMessage` takes `ms` longer (a long handler, a GC-like stall); `ownerOf` as above. */
   | { at: number; kind: 'stall-consumer'; consumer: number; ms: number; ownerOf?: number }
+  /**
+   * The whole consumer process stopped for `ms` (SIGSTOP, a long GC pause): no heartbeats, no fetches, no
+   * commits; what came due runs on resume. `ownerOf` as above.
+   */
+  | { at: number; kind: 'pause-consumer'; consumer: number; ms: number; ownerOf?: number }
+  /** The producer process stopped for `ms`: its sends wait, its answers wait, its timers fire on resume. */
+  | { at: number; kind: 'pause-producer'; producer: number; ms: number }
   /** A producer cut off from one broker for `ms`. */
   | { at: number; kind: 'partition-producer'; producer: number; broker: number; ms: number }
+  /** A consumer cut off from one broker (its coordinator, a leader it fetches from, or neither) for `ms`. */
+  | { at: number; kind: 'partition-consumer'; consumer: number; broker: number; ms: number }
   /** One broker cut off from the other brokers and the controller (clients still reach it) for `ms`; `leaderOf` as above. */
   | { at: number; kind: 'partition-broker'; broker: number; ms: number; leaderOf?: number }
+  /**
+   * A one-way cut between a broker and the other brokers and the controller for `ms`: with `inbound`, it
+   * hears nothing from them but they hear it (its heartbeats keep it registered while it cannot follow);
+   * otherwise they hear nothing from it but it hears them (fenced by the controller, it may still think it
+   * leads). Clients reach it both ways. `leaderOf` as above.
+   */
+  | { at: number; kind: 'partition-broker-one-way'; broker: number; ms: number; inbound: boolean; leaderOf?: number }
   /** The next `count` Produce responses leaving `broker` are lost (the write happened; the client times out); `leaderOf` as above. */
   | { at: number; kind: 'drop-produce-response'; broker: number; count: number; leaderOf?: number }
   /** The next Produce request to `broker` waits `ms` before the broker sees it. */
-  | { at: number; kind: 'delay-produce'; broker: number; ms: number };
+  | { at: number; kind: 'delay-produce'; broker: number; ms: number }
+  /**
+   * The next `count` Produce requests to `broker` reach it twice (a resend whose first attempt landed); the
+   * client hears the answer to the second copy.
+   */
+  | { at: number; kind: 'duplicate-produce'; broker: number; count: number };
 
 export interface Plan {
   /** Seed of the cluster's runtime (latency jitter, ids, partitioner start, processing times). */
@@ -156,8 +204,8 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'auto-commit-kills',
     'auto-commit (KafkaJS defaults) while consumers are killed and restarted: redelivery allowed, skips forbidden',
     {},
-    ['consumer-crash'],
-    ['kill-consumer'],
+    ['consumer-crash', 'slow-consumer'],
+    ['kill-consumer', 'pause-consumer', 'partition-consumer'],
     { mustFind: [['redelivery']] },
   ),
   config(
@@ -165,14 +213,14 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'acks=all, RF 3, min.insync.replicas 2, one broker crashing or cut off at a time: no acknowledged write is lost',
     { ...REPLICATED, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['crash-broker', 'partition-broker', 'partition-producer'],
+    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce'],
   ),
   config(
     'acks1-failover',
     'acks=1, RF 3, leaders failing: acknowledged writes can be lost (truncated by the new leader)',
     { ...REPLICATED, acks: 1, messagesPerProducer: 120 },
     ['broker-crash', 'network-partition'],
-    ['crash-broker', 'partition-broker'],
+    ['crash-broker', 'partition-broker', 'partition-broker-one-way'],
     { mustFind: [['lost-write', 'unseen']] },
   ),
   config(
@@ -180,14 +228,14 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'idempotent producer retrying through lost answers and leader crashes: no log duplicate, no reorder',
     { ...REPLICATED, idempotent: true, maxInFlightRequests: 1, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['drop-produce-response', 'crash-broker', 'partition-producer', 'delay-produce'],
+    ['drop-produce-response', 'crash-broker', 'partition-producer', 'delay-produce', 'duplicate-produce', 'pause-producer', 'partition-broker-one-way'],
   ),
   config(
     'inflight-reorder',
     'non-idempotent producer, 5 sends in flight, retries: log duplicates and reordering allowed (and found)',
     { ...REPLICATED, concurrentSends: 5, maxInFlightRequests: 5, recordsPerSend: 1, sendIntervalMs: 150, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['drop-produce-response', 'delay-produce', 'crash-broker'],
+    ['drop-produce-response', 'delay-produce', 'crash-broker', 'duplicate-produce', 'pause-producer'],
     { mustFind: [['nonmonotonic-send'], ['log-duplicate']] },
   ),
   config(
@@ -195,14 +243,14 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'transactional producer committing and aborting, read_committed consumers, broker crashes: no aborted read',
     { ...REPLICATED, idempotent: true, minInsyncReplicas: 2, transactions: { size: 2, abortPercent: 30 } },
     ['broker-crash'],
-    ['crash-broker', 'kill-consumer', 'drop-produce-response'],
+    ['crash-broker', 'kill-consumer', 'drop-produce-response', 'duplicate-produce', 'pause-producer'],
   ),
   config(
     'slow-member',
     'eager rebalances with a member slower than its session timeout: redelivery allowed, two owners in one generation forbidden',
     { sessionTimeout: 6_000 },
     ['slow-consumer'],
-    ['stall-consumer'],
+    ['stall-consumer', 'pause-consumer'],
     { maxFaults: 2, mustFind: [['redelivery']] },
   ),
 ];
@@ -236,8 +284,23 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
       case 'stall-consumer':
         faults.push({ at, kind, consumer: draw(0, w.consumers - 1), ms: draw(1_000, 3 * w.sessionTimeout) });
         break;
+      case 'pause-consumer':
+        faults.push({ at, kind, consumer: draw(0, w.consumers - 1), ms: draw(1_000, 3 * w.sessionTimeout) });
+        break;
+      case 'pause-producer':
+        faults.push({ at, kind, producer: draw(0, w.producers - 1), ms: draw(500, 60_000) });
+        break;
       case 'partition-producer':
         faults.push({ at, kind, producer: draw(0, w.producers - 1), broker, ms: draw(500, 20_000) });
+        break;
+      case 'partition-consumer':
+        faults.push({ at, kind, consumer: draw(0, w.consumers - 1), broker, ms: draw(500, 3 * w.sessionTimeout) });
+        break;
+      case 'partition-broker-one-way':
+        faults.push({ at, kind, broker, ms: draw(500, 20_000), inbound: draw(0, 1) === 1 });
+        break;
+      case 'duplicate-produce':
+        faults.push({ at, kind, broker, count: draw(1, 3) });
         break;
       case 'partition-broker':
         faults.push({ at, kind, broker, ms: draw(500, 20_000) });
@@ -257,7 +320,7 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
 /** When a broker-level fault ends (crash or cut-off); other faults take no broker down. */
 function brokerDownUntil(step: FaultStep): number | undefined {
   if (step.kind === 'crash-broker') return step.at + step.downMs;
-  if (step.kind === 'partition-broker') return step.at + step.ms;
+  if (step.kind === 'partition-broker' || step.kind === 'partition-broker-one-way') return step.at + step.ms;
   return undefined;
 }
 
@@ -296,13 +359,25 @@ export function describeFault(step: FaultStep): string {
       return `kill ${consumer(step.consumer, step.ownerOf)} (no commit, no LeaveGroup), restart it ${step.restartMs} ms later`;
     case 'stall-consumer':
       return `${consumer(step.consumer, step.ownerOf)}: its next eachMessage takes ${step.ms} ms longer`;
+    case 'pause-consumer':
+      return `pause ${consumer(step.consumer, step.ownerOf)} (the whole process, like SIGSTOP) for ${step.ms} ms`;
+    case 'pause-producer':
+      return `pause producer-${step.producer} (the whole process, like SIGSTOP) for ${step.ms} ms`;
     case 'partition-producer':
       return `cut producer-${step.producer} off from broker ${step.broker} for ${step.ms} ms`;
+    case 'partition-consumer':
+      return `cut consumer-${step.consumer} off from broker ${step.broker} for ${step.ms} ms`;
+    case 'partition-broker-one-way':
+      return step.inbound
+        ? `${leader(step.broker, step.leaderOf)} hears nothing from the other brokers and the controller (they still hear it) for ${step.ms} ms`
+        : `the other brokers and the controller hear nothing from ${leader(step.broker, step.leaderOf)} (it still hears them) for ${step.ms} ms`;
     case 'partition-broker':
       return `cut ${leader(step.broker, step.leaderOf)} off from the other brokers and the controller (clients still reach it) for ${step.ms} ms`;
     case 'drop-produce-response':
       return `lose the next ${step.count} Produce response(s) from ${leader(step.broker, step.leaderOf)}`;
     case 'delay-produce':
       return `hold the next Produce request to broker ${step.broker} for ${step.ms} ms`;
+    case 'duplicate-produce':
+      return `deliver the next ${step.count} Produce request(s) to broker ${step.broker} twice`;
   }
 }

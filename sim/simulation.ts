@@ -248,6 +248,28 @@ class World {
         consumer.stallMs += step.ms;
         return;
       }
+      case 'pause-consumer': {
+        const consumer = this.consumers[step.consumer];
+        const resume = consumer?.pause();
+        if (resume === undefined) return;
+        this.note(`fault: ${describeFault(step)}${step.ownerOf === undefined ? '' : ` (consumer-${step.consumer})`}`);
+        heal(step.ms, { heal: resume }, `consumer-${step.consumer} resumed`);
+        return;
+      }
+      case 'pause-producer': {
+        const resume = this.producers[step.producer]?.pause();
+        if (resume === undefined) return;
+        this.note(`fault: ${describeFault(step)}`);
+        heal(step.ms, { heal: resume }, `producer-${step.producer} resumed`);
+        return;
+      }
+      case 'partition-consumer': {
+        const consumer = this.consumers[step.consumer]?.node();
+        if (consumer === undefined) return;
+        this.note(`fault: ${describeFault(step)}`);
+        heal(step.ms, network.partition([consumer], [`broker-${step.broker}`]), `healed: consumer-${step.consumer} reaches broker ${step.broker} again`);
+        return;
+      }
       case 'partition-producer': {
         const producer = this.producers[step.producer]?.node();
         if (producer === undefined) return;
@@ -262,21 +284,23 @@ class World {
         heal(step.ms, network.partition([`broker-${step.broker}`], others), `healed: broker ${step.broker} reaches the other brokers again`);
         return;
       }
-      case 'drop-produce-response': {
-        this.note(`fault: ${describeFault(step)}`);
-        let left = step.count;
-        const handle = network.intercept(
-          PRODUCE,
-          () => {
-            left--;
-            if (left <= 0) handle.remove();
-            return { action: 'drop' };
-          },
-          { keep: true, direction: 'response', node: `broker-${step.broker}` },
-        );
-        this.openFaults.add({ heal: () => handle.remove() });
+      case 'partition-broker-one-way': {
+        const others = [...this.cluster.model.brokers.keys()].filter((id) => id !== step.broker).map((id) => `broker-${id}`);
+        others.push('controller');
+        const self = [`broker-${step.broker}`];
+        this.note(`fault: ${describeFault(step)}${this.leadershipOf(step.broker, step.leaderOf !== undefined)}`);
+        const cut = step.inbound ? network.partitionOneWay(others, self) : network.partitionOneWay(self, others);
+        heal(step.ms, cut, `healed: broker ${step.broker} and the other brokers hear each other again`);
         return;
       }
+      case 'duplicate-produce':
+        this.note(`fault: ${describeFault(step)}`);
+        this.interceptProduce(step.broker, step.count, 'request', 'duplicate');
+        return;
+      case 'drop-produce-response':
+        this.note(`fault: ${describeFault(step)}`);
+        this.interceptProduce(step.broker, step.count, 'response', 'drop');
+        return;
       case 'delay-produce': {
         this.note(`fault: ${describeFault(step)}`);
         const handle = network.intercept(PRODUCE, () => ({ action: 'delay', ms: step.ms }), { node: `broker-${step.broker}` });
@@ -286,13 +310,31 @@ class World {
     }
   }
 
+  /** Applies `action` to the next `count` Produce requests (or responses) at `broker`. */
+  private interceptProduce(broker: number, count: number, direction: 'request' | 'response', action: 'drop' | 'duplicate'): void {
+    let left = count;
+    const handle = this.cluster.network.intercept(
+      PRODUCE,
+      () => {
+        left--;
+        if (left <= 0) handle.remove();
+        return { action };
+      },
+      { keep: true, direction, node: `broker-${broker}` },
+    );
+    this.openFaults.add({ heal: () => handle.remove() });
+  }
+
   /** Turns `leaderOf` / `ownerOf` into the broker or consumer they name right now (undefined: nobody). */
   private resolveTargets(step: FaultStep): FaultStep | undefined {
-    if ((step.kind === 'crash-broker' || step.kind === 'partition-broker' || step.kind === 'drop-produce-response') && step.leaderOf !== undefined) {
+    if (
+      (step.kind === 'crash-broker' || step.kind === 'partition-broker' || step.kind === 'partition-broker-one-way' || step.kind === 'drop-produce-response') &&
+      step.leaderOf !== undefined
+    ) {
       const leader = this.cluster.partitionState(TOPIC, step.leaderOf).leader;
       return leader < 0 ? undefined : { ...step, broker: leader };
     }
-    if ((step.kind === 'kill-consumer' || step.kind === 'stall-consumer') && step.ownerOf !== undefined) {
+    if ((step.kind === 'kill-consumer' || step.kind === 'stall-consumer' || step.kind === 'pause-consumer') && step.ownerOf !== undefined) {
       const owner = this.consumers.findIndex((c) => c.owns(step.ownerOf!));
       return owner < 0 ? undefined : { ...step, consumer: owner };
     }
@@ -339,13 +381,25 @@ function faultEnd(step: FaultStep): number {
     case 'kill-consumer':
       return step.at + step.restartMs;
     case 'stall-consumer':
+    case 'pause-consumer':
+    case 'pause-producer':
     case 'partition-producer':
+    case 'partition-consumer':
     case 'partition-broker':
+    case 'partition-broker-one-way':
     case 'delay-produce':
       return step.at + step.ms;
     case 'drop-produce-response':
+    case 'duplicate-produce':
       return step.at;
   }
+}
+
+/** Pauses a client, giving back its resume (once; a no-op if the client was killed meanwhile). */
+function pauseClient(cluster: World['cluster'], client: object | undefined): (() => void) | undefined {
+  if (client === undefined) return undefined;
+  cluster.pause(client);
+  return () => cluster.resume(client);
 }
 
 class ProducerProcess {
@@ -361,6 +415,11 @@ class ProducerProcess {
 
   node(): string | undefined {
     return this.producer === undefined ? undefined : this.world.cluster.clientNode(this.producer);
+  }
+
+  /** Pauses the producer process; returns how to resume it (undefined: nothing to pause). */
+  pause(): (() => void) | undefined {
+    return pauseClient(this.world.cluster, this.producer);
   }
 
   start(): void {
@@ -595,6 +654,15 @@ class ConsumerProcess {
 
   owns(partition: number): boolean {
     return this.running && this.assignment.some((tp) => tp.partition === partition);
+  }
+
+  node(): string | undefined {
+    return this.consumer === undefined ? undefined : this.world.cluster.clientNode(this.consumer);
+  }
+
+  /** Pauses the running instance; returns how to resume it (undefined: nothing running). */
+  pause(): (() => void) | undefined {
+    return pauseClient(this.world.cluster, this.consumer);
   }
 
   private advance(partition: number, next: number): void {

@@ -6,7 +6,7 @@
  * liveness not reached).
  */
 import { parseArgs } from 'node:util';
-import { CONFIGS, configNamed, planFromSeed, simulate, type FaultStep, type Plan } from '../../sim/index.ts';
+import { CONFIGS, configNamed, FAULT_KINDS, planFromSeed, simulate, type FaultStep, type Plan } from '../../sim/index.ts';
 import { renderTimeline, renderVerdict } from '../../sim/timeline.ts';
 import { integerFlag, runCommand, UsageError, type CommandSpec } from './command-line.ts';
 import type { CliIo } from './io.ts';
@@ -48,6 +48,7 @@ function parsePlan(text: string): Plan {
   }
   for (const fault of candidate.faults as Array<{ at?: unknown; kind?: unknown }>) {
     if (typeof fault !== 'object' || fault === null || typeof fault.at !== 'number' || typeof fault.kind !== 'string') throw new UsageError(`--plan: each fault needs "at" and "kind", got ${JSON.stringify(fault)}`);
+    if (!(FAULT_KINDS as readonly string[]).includes(fault.kind)) throw new UsageError(`--plan: unknown fault kind '${fault.kind}' (known: ${FAULT_KINDS.join(', ')})`);
   }
   return { seed: candidate.seed as number, faults: candidate.faults as FaultStep[] };
 }

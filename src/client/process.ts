@@ -4,6 +4,12 @@
  * kills a process (`cluster.kill(client)`): its timers never fire, its connections drop without a goodbye
  * (no LeaveGroup, no commit), and every promise it handed out stays pending forever. A killed client also
  * stops counting as awaited work, so a virtual clock is not kept running by promises that can never settle.
+ *
+ * A client can also be paused and resumed (`cluster.pause(client)`, like SIGSTOP/SIGCONT or a long GC
+ * pause): while paused nothing of it runs and nothing leaves it. Timers that come due, answers that
+ * arrive and closes it would notice wait, in the order they happened, and run on resume; requests and
+ * connects it is asked to make wait too. Brokers see a silent client: its heartbeats stop, its session
+ * may expire, its requests time out on the broker's side of the story only when resumed.
  */
 import type { Prng, Runtime, Timer } from '../runtime/index.ts';
 import type { BrokerAddress, ConnectOptions, Connection, Transport } from '../network/transport.ts';
@@ -29,6 +35,8 @@ const INERT_TIMER: Timer = { cancel: () => undefined, dueMs: Number.POSITIVE_INF
 
 export class ClientProcess implements ClientRuntime {
   private killed = false;
+  /** What waits for resume, in the order it happened; null while running. */
+  private deferred: Array<() => void> | null = null;
   private readonly timers = new Set<Timer>();
   private readonly connections = new Set<Connection>();
   private readonly killListeners = new Set<() => void>();
@@ -44,7 +52,7 @@ export class ClientProcess implements ClientRuntime {
     this.random = runtime.random.fork(`client:${name}`);
     this.transport = {
       connect: (address: BrokerAddress, options: ConnectOptions) =>
-        this.guard(transport.connect(address, options)).then((connection) => this.adopt(connection)),
+        this.whenResumed(() => this.guard(transport.connect(address, options)).then((connection) => this.adopt(connection))),
     };
   }
 
@@ -54,6 +62,36 @@ export class ClientProcess implements ClientRuntime {
 
   get isKilled(): boolean {
     return this.killed;
+  }
+
+  get isPaused(): boolean {
+    return this.deferred !== null;
+  }
+
+  /** Stops the process where it stands (SIGSTOP); a killed or already paused process is left as it is. */
+  pause(): void {
+    if (this.killed || this.deferred !== null) return;
+    this.deferred = [];
+  }
+
+  /** Lets it run again (SIGCONT): what came due while it was stopped runs now, in order. */
+  resume(): void {
+    const deferred = this.deferred;
+    if (deferred === null) return;
+    this.deferred = null;
+    for (const run of deferred) if (!this.killed) run();
+  }
+
+  /** Runs now, or on resume while paused. */
+  private whenRunning(run: () => void): void {
+    if (this.deferred === null) run();
+    else this.deferred.push(run);
+  }
+
+  /** Starts `operation` now, or on resume while paused (a stopped process sends nothing). */
+  private whenResumed<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.deferred === null) return operation();
+    return this.guard(new Promise<void>((resolve) => this.deferred!.push(resolve))).then(operation);
   }
 
   now(): number {
@@ -66,7 +104,7 @@ export class ClientProcess implements ClientRuntime {
       delayMs,
       () => {
         this.timers.delete(timer);
-        if (!this.killed) callback();
+        if (!this.killed) this.whenRunning(() => this.killed || callback());
       },
       label,
     );
@@ -90,27 +128,39 @@ export class ClientProcess implements ClientRuntime {
   }
 
   guard<T>(operation: Promise<T>): Promise<T> {
+    return this.deliver(operation, undefined);
+  }
+
+  /** `guard`, calling `onDelivered` once the outcome reaches the caller (never if killed first). */
+  private deliver<T>(operation: Promise<T>, onDelivered: (() => void) | undefined): Promise<T> {
     if (this.killed) return new Promise<T>(() => undefined);
     return new Promise<T>((resolve, reject) => {
+      const settle = (outcome: () => void): void => {
+        if (this.killed) return;
+        this.whenRunning(() => {
+          if (this.killed) return;
+          outcome();
+          onDelivered?.();
+        });
+      };
       operation.then(
-        (value) => this.killed || resolve(value),
-        (error: unknown) => this.killed || reject(error),
+        (value) => settle(() => resolve(value)),
+        (error: unknown) => settle(() => reject(error)),
       );
     });
   }
 
   track<T>(operation: Promise<T>): Promise<T> {
-    const guarded = this.guard(operation);
-    if (this.killed) return guarded;
-    // The runtime tracks a promise that also settles on kill, so a dead client stops driving the clock.
+    if (this.killed) return this.guard(operation);
+    // The runtime tracks a promise that settles when the outcome reaches the caller (an outcome that came
+    // while the process was paused is still awaited work until resume delivers it) or on kill, so a dead
+    // client stops driving the clock. No handler goes on the promise handed out: a rejection nobody
+    // catches must stay an unhandled rejection, as KafkaJS's would.
     let release: () => void = () => undefined;
-    const killed = new Promise<void>((resolve) => (release = resolve));
+    const done = new Promise<void>((resolve) => (release = resolve));
     this.killListeners.add(release);
-    const settled = operation.then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.runtime.track(Promise.race([settled, killed])).then(() => this.killListeners.delete(release));
+    const guarded = this.deliver(operation, release);
+    void this.runtime.track(done).then(() => this.killListeners.delete(release));
     return guarded;
   }
 
@@ -118,6 +168,7 @@ export class ClientProcess implements ClientRuntime {
   kill(): void {
     if (this.killed) return;
     this.killed = true;
+    this.deferred = null;
     for (const timer of this.timers) timer.cancel();
     this.timers.clear();
     for (const connection of this.connections) connection.close();
@@ -135,7 +186,7 @@ export class ClientProcess implements ClientRuntime {
     this.connections.add(connection);
     connection.onClose(() => this.connections.delete(connection));
     const request: Connection['request'] = (apiKey, apiVersion, body, options) =>
-      this.guard(connection.request(apiKey, apiVersion, body, options));
+      this.whenResumed(() => this.guard(connection.request(apiKey, apiVersion, body, options)));
     return {
       get id() {
         return connection.id;
@@ -151,7 +202,7 @@ export class ClientProcess implements ClientRuntime {
       },
       request,
       close: () => connection.close(),
-      onClose: (listener) => connection.onClose((reason) => this.killed || listener(reason)),
+      onClose: (listener) => connection.onClose((reason) => this.killed || this.whenRunning(() => this.killed || listener(reason))),
     };
   }
 }

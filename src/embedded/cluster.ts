@@ -126,6 +126,26 @@ export class EmbeddedCluster {
   }
 
   /**
+   * Stops a producer, consumer or admin made by this cluster's `Kafka` where it stands, like SIGSTOP or a
+   * long GC pause: its timers, the answers it receives and the requests it would send all wait until
+   * `resume(client)`. The brokers see a silent client (no heartbeats, so a consumer's session can expire).
+   */
+  pause(client: object): void {
+    this.processOf(client, 'pause').pause();
+  }
+
+  /** Lets a paused client run again: what came due while it was stopped runs now, in order. */
+  resume(client: object): void {
+    this.processOf(client, 'resume').resume();
+  }
+
+  private processOf(client: object, method: string): ClientProcess {
+    const process = (client as { [CLIENT_PROCESS]?: ClientProcess })[CLIENT_PROCESS];
+    if (process === undefined) throw new TypeError(`${method}() takes a producer, consumer or admin made by kafka()`);
+    return process;
+  }
+
+  /**
    * The network node of a producer, consumer or admin made by this cluster's `Kafka`, for client-side
    * faults: `cluster.network.partition([cluster.clientNode(consumer)], ['broker-2'])`.
    */

@@ -90,9 +90,10 @@ export interface ConnectionInfo {
 }
 
 /** What an interceptor decided for a message: carry on (with this response, if it made one) or stop. */
-type Verdict = { readonly stop: true } | { readonly stop: false; readonly response: Buffer | undefined };
+type Verdict = { readonly stop: true } | { readonly stop: false; readonly response: Buffer | undefined; readonly duplicate?: true };
 
 const CARRY_ON: Verdict = { stop: false, response: undefined };
+const DUPLICATE: Verdict = { stop: false, response: undefined, duplicate: true };
 const STOP: Verdict = { stop: true };
 
 function addressKey(address: BrokerAddress): string {
@@ -509,40 +510,54 @@ export class InProcessNetwork implements Transport {
         const verdict = await this.applyInterceptors('request', wire, request, undefined);
         if (verdict.stop) return;
         response = verdict.response;
+        if (verdict.duplicate === true) {
+          // The first copy's answer is lost on the way, as the lost answer of a first attempt would be.
+          if (!(await this.handleAtEndpoint(wire, frame, apiKey))) return;
+        }
       }
     }
 
     if (response === undefined) {
-      if (!wire.endpoint.isAvailable) {
-        this.closeServerSide(wire, new ConnectionClosedError(`${wire.serverNode} is down`), true);
-        return;
-      }
-      try {
-        response = await wire.endpoint.handleFrame(frame, wire.session);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.closeServerSide(wire, new ConnectionClosedError(`${wire.serverNode} closed the connection: ${message}`, { cause: error }), true);
-        if (!isCloseConnection(error)) {
-          this.onEndpointError?.(error, { connectionId: wire.id, node: wire.serverNode, apiKey });
-          if (error instanceof AssertionError) throw error;
-        }
-        return;
-      }
-      // Closed meanwhile (a crash): the answer has nowhere to go.
-      if (wire.serverState !== 'open') return;
+      const handled = await this.handleAtEndpoint(wire, frame, apiKey);
+      if (handled === false) return;
+      response = handled;
     }
     if (response === null) return;
 
+    let copies = 1;
     if (this.interceptors.has('response', apiKey, wire.serverNode, wire.clientNode)) {
       request ??= tryDecodeRequest(frame);
       if (request !== undefined) {
         const verdict = await this.applyInterceptors('response', wire, request, response);
         if (verdict.stop) return;
         response = verdict.response ?? response;
+        if (verdict.duplicate === true) copies = 2;
       }
     }
     const correlationId = frame.length >= 8 ? frame.readInt32BE(4) : -1;
-    this.transmit(wire, 'client', { kind: 'frame', frame: response, apiKey, correlationId });
+    for (let copy = 0; copy < copies; copy++) this.transmit(wire, 'client', { kind: 'frame', frame: response, apiKey, correlationId });
+  }
+
+  /** The endpoint's answer (null: none, as for acks=0), or false when the connection closed meanwhile. */
+  private async handleAtEndpoint(wire: Wire, frame: Buffer, apiKey: number): Promise<Buffer | null | false> {
+    if (!wire.endpoint.isAvailable) {
+      this.closeServerSide(wire, new ConnectionClosedError(`${wire.serverNode} is down`), true);
+      return false;
+    }
+    let response: Buffer | null;
+    try {
+      response = await wire.endpoint.handleFrame(frame, wire.session);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.closeServerSide(wire, new ConnectionClosedError(`${wire.serverNode} closed the connection: ${message}`, { cause: error }), true);
+      if (!isCloseConnection(error)) {
+        this.onEndpointError?.(error, { connectionId: wire.id, node: wire.serverNode, apiKey });
+        if (error instanceof AssertionError) throw error;
+      }
+      return false;
+    }
+    // Closed meanwhile (a crash): the answer has nowhere to go.
+    return wire.serverState === 'open' ? response : false;
   }
 
   private async applyInterceptors(
@@ -592,6 +607,8 @@ export class InProcessNetwork implements Transport {
         return wire.serverState === 'open' ? CARRY_ON : STOP;
       case 'respond':
         return { stop: false, response: encodeResponse(apiKey, apiVersion, correlationId, action.body as never).subarray(4) };
+      case 'duplicate':
+        return DUPLICATE;
     }
   }
 

@@ -23,7 +23,14 @@ export type InterceptAction<K extends ApiKeyNumber = ApiKeyNumber> =
   /** Answer with this body: instead of the broker (request) or instead of its answer (response). */
   | { readonly action: 'respond'; readonly body: ResponseInputByKey[K] }
   /** Close the connection, as kfake does when a control function returns an error. */
-  | { readonly action: 'close' };
+  | { readonly action: 'close' }
+  /**
+   * Request: the broker handles it twice in a row and the client gets the answer to the second copy, as
+   * when a first attempt landed but its answer was lost and the retry went through (TCP itself never
+   * duplicates; a resend, a proxy or a load balancer retrying does). Response: the answer reaches the
+   * client twice; the copy matches no pending request and is ignored, as KafkaJS ignores one.
+   */
+  | { readonly action: 'duplicate' };
 
 export type InterceptVerb = Exclude<InterceptAction['action'], 'pass'>;
 

@@ -227,6 +227,32 @@ describe('network faults: interceptors (kfake ControlKey)', () => {
     expect(runtime.now() - startMs).toBe(1_002);
   });
 
+  it('request duplicate: the broker handles the request twice and the client gets the second answer', async () => {
+    const { network, broker, connect, settle } = setup();
+    const connection = await connect();
+    const handle = network.intercept(ApiKey.Heartbeat, () => ({ action: 'duplicate' }));
+    expect(await settle(connection.request(ApiKey.Heartbeat, 4, heartbeat('twice')))).toEqual({ throttleTimeMs: 0, errorCode: 0 });
+    expect(broker.handled.map((h) => [h.groupId, h.correlationId])).toEqual([
+      ['twice', 0],
+      ['twice', 0],
+    ]);
+    expect(handle.isActive).toBe(false);
+    await settle(connection.request(ApiKey.Heartbeat, 4, heartbeat('once')));
+    expect(broker.handled.map((h) => h.groupId)).toEqual(['twice', 'twice', 'once']);
+    expect(network.trace.filter((e) => e.kind === 'intercept')).toEqual([expect.objectContaining({ action: 'duplicate', detail: 'request' })]);
+  });
+
+  it('response duplicate: the copy matches no pending request and is ignored; the connection carries on', async () => {
+    const { network, broker, connect, settle } = setup();
+    const connection = await connect();
+    network.intercept(ApiKey.Heartbeat, () => ({ action: 'duplicate' }), { direction: 'response' });
+    expect(await settle(connection.request(ApiKey.Heartbeat, 4, heartbeat()))).toEqual({ throttleTimeMs: 0, errorCode: 0 });
+    expect(await settle(connection.request(ApiKey.Heartbeat, 4, heartbeat()))).toEqual({ throttleTimeMs: 0, errorCode: 0 });
+    expect(broker.handled).toHaveLength(2);
+    expect(network.trace.filter((e) => e.kind === 'unmatched-response')).toEqual([expect.objectContaining({ outcome: 'ignored', correlationId: 0 })]);
+    expect(connection.isOpen).toBe(true);
+  });
+
   it('close closes the connection; node and clientNode filters pick where an interceptor applies', async () => {
     const { network, runtime, connect, settle } = setup();
     const other = new FakeBroker(runtime, 'broker-2', 9093);

@@ -72,6 +72,62 @@ describe('simulation harness', () => {
     expect(idempotent.stats.acknowledged).toBe(idempotent.stats.sends);
   });
 
+  it('a Produce request delivered twice writes twice for a non-idempotent producer; the idempotent one keeps one copy', async () => {
+    const fault = [{ at: 500, kind: 'duplicate-produce' as const, broker: 1, count: 2 }];
+    const plain = await simulate({ config: 'inflight-reorder', plan: { seed: 4, faults: fault } });
+    expect(plain.check.anomalies.map((a) => a.kind)).toContain('log-duplicate');
+    expect(plain.violations).toEqual([]);
+    const idempotent = await simulate({ config: 'idempotent-retries', plan: { seed: 4, faults: fault } });
+    expect(idempotent.check.anomalies).toEqual([]);
+    expect(idempotent.stats.acknowledged).toBe(idempotent.stats.sends);
+  });
+
+  it('a paused producer sends nothing while stopped and finishes after it resumes', async () => {
+    const result = await simulate({ config: 'idempotent-retries', plan: { seed: 4, faults: [{ at: 1_000, kind: 'pause-producer', producer: 0, ms: 40_000 }] } });
+    const paused = result.events.find((e) => e.text.startsWith('fault: pause producer-0'))!.time;
+    const resumed = result.events.find((e) => e.text === 'producer-0 resumed')!.time;
+    expect(resumed - paused).toBe(40_000);
+    const acks = result.history.filter((r) => r.f === 'send' && r.type === 'ok').map((r) => r.time);
+    // An answer may be on its way at the pause: it is heard at the resume, not before.
+    expect(acks.filter((t) => t > paused && t < resumed)).toEqual([]);
+    expect(acks.some((t) => t >= resumed)).toBe(true);
+    expect(result.stats.acknowledged).toBe(result.stats.sends);
+    expect(result.livenessProblems).toEqual([]);
+  });
+
+  it('a consumer paused past its session timeout loses its partitions to the others meanwhile, and gets some back after', async () => {
+    const result = await simulate({ config: 'auto-commit-kills', plan: { seed: 4, faults: [{ at: 3_000, kind: 'pause-consumer', consumer: 1, ms: 40_000 }] } });
+    const paused = result.events.find((e) => e.text.startsWith('fault: pause consumer-1'))!.time;
+    const resumed = result.events.find((e) => e.text === 'consumer-1 resumed')!.time;
+    const assigns = result.history.filter((r) => r.f === 'assign' && r.type === 'ok');
+    const during = assigns.filter((r) => r.time > paused && r.time < resumed);
+    expect(during.length, 'the group rebalanced without the paused member').toBeGreaterThan(0);
+    expect(during.every((r) => r.process !== 'consumer-1')).toBe(true);
+    expect(assigns.some((r) => r.process === 'consumer-1' && r.time >= resumed)).toBe(true);
+    expect(result.violations).toEqual([]);
+    expect(result.livenessProblems).toEqual([]);
+  });
+
+  it('a consumer cut off from its only broker is rebalanced away, and comes back when the link heals', async () => {
+    const result = await simulate({ config: 'auto-commit-kills', plan: { seed: 4, faults: [{ at: 3_000, kind: 'partition-consumer', consumer: 1, broker: 1, ms: 40_000 }] } });
+    const healedAt = result.events.find((e) => e.text === 'healed: consumer-1 reaches broker 1 again')!.time;
+    const assigns = result.history.filter((r) => r.f === 'assign' && r.type === 'ok');
+    expect(assigns.some((r) => r.process !== 'consumer-1' && r.time > 3_000 && r.time < healedAt)).toBe(true);
+    expect(result.violations).toEqual([]);
+    expect(result.livenessProblems).toEqual([]);
+  });
+
+  it('a leader the others cannot hear is fenced: with acks=1 what it acknowledged alone is lost, acks=all loses nothing', async () => {
+    const fault = [{ at: 1_000, kind: 'partition-broker-one-way' as const, broker: 1, leaderOf: 0, ms: 15_000, inbound: false }];
+    const acks1 = await simulate({ config: 'acks1-failover', plan: { seed: 4, faults: fault } });
+    expect(acks1.check.anomalies.map((a) => a.kind)).toContain('lost-write');
+    expect(acks1.violations).toEqual([]);
+    const acksAll = await simulate({ config: 'acks-all-isr2', plan: { seed: 4, faults: fault } });
+    expect(acksAll.check.anomalies.filter((a) => a.kind === 'unseen' || a.kind === 'lost-write')).toEqual([]);
+    expect(acksAll.violations).toEqual([]);
+    expect(acksAll.livenessProblems).toEqual([]);
+  });
+
   it('plans: drawn from a seed deterministically, faults sorted, one broker down at a time where the configuration says so', () => {
     const config = configNamed('acks-all-isr2');
     expect(planFromSeed(config, 9)).toEqual(planFromSeed(config, 9));
@@ -106,5 +162,8 @@ describe('simulation harness', () => {
     const bad = fakeIo();
     expect(await main(['simulate', 'slow-member', '--plan', '{"seed":1}'], bad)).toBe(2);
     expect(bad.err).toContain('--plan takes');
+    const unknown = fakeIo();
+    expect(await main(['simulate', 'slow-member', '--plan', '{"seed":1,"faults":[{"at":0,"kind":"meteor"}]}'], unknown)).toBe(2);
+    expect(unknown.err).toContain("unknown fault kind 'meteor'");
   });
 });
