@@ -2,8 +2,9 @@
  * Partition log throughput: `PartitionLog.appendAsLeader` of pre-encoded batches (100 records x 100-byte values)
  * and a full read back with `read()`, next to a plain JS array that pushes the same batches and scans them, in
  * the same run. The array is the floor: no validation, no offsets assigned, no copy, no index. The ratio says
- * what the log's faithfulness (CRC-32C check, record decode for LogValidator, copy + in-place offset/epoch/
- * timestamp rewrite, segment rolls and sparse indexes, index lookup + scan per read) costs per record.
+ * what the log's faithfulness (CRC-32C check, every record walked for LogValidator, in-place offset/epoch/
+ * timestamp rewrite, a copy into the segment file, segment rolls and sparse indexes, index lookup + scan per
+ * read) costs per record.
  */
 import { CompressionCodec } from '../src/protocol/codec/compression.ts';
 import { encodeRecordBatch, splitBatches } from '../src/protocol/codec/record-batch.ts';

@@ -282,8 +282,9 @@ export class Broker implements FrameEndpoint {
   async handleFrame(frame: Buffer, session: ClientSession): Promise<Buffer | null> {
     if (this.status !== 'running') throw new CloseConnectionSignal('broker is not running');
     let header;
+    let bodyOffset;
     try {
-      header = decodeRequestHeader(frame).header;
+      ({ header, bodyOffset } = decodeRequestHeader(frame));
     } catch (error) {
       throw new CloseConnectionSignal(`malformed request header: ${(error as Error).message}`);
     }
@@ -305,7 +306,6 @@ export class Broker implements FrameEndpoint {
     }
     let body;
     try {
-      const { bodyOffset } = decodeRequestHeader(frame);
       body = decodeMessage(schemas.request, header.apiVersion, new Reader(frame, bodyOffset));
     } catch (error) {
       if (error instanceof ProtocolDecodeError) throw new CloseConnectionSignal(`malformed ${schemas.name} request: ${error.message}`);

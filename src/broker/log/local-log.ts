@@ -24,7 +24,7 @@ import type { LogConfig } from './log-config.ts';
 import { LogSegments } from './log-segments.ts';
 import { LogSegment, fileName } from './segment.ts';
 import type { SegmentReadResult } from './segment.ts';
-import type { SegmentStore } from './segment-store.ts';
+import type { AppendOptions, SegmentStore } from './segment-store.ts';
 import type { OffsetPosition } from './offset-index.ts';
 import type { TimestampOffset } from './time-index.ts';
 import type { AbortedTxn } from './transaction-index.ts';
@@ -111,7 +111,15 @@ export class LocalLog {
    * Appends already-validated batches (as consecutive byte ranges) to the active segment, rolling first when it
    * should; returns the segment written and the position the batches start at.
    */
-  append(records: readonly Uint8Array[], firstOffset: bigint, lastOffset: bigint, maxTimestamp: bigint, shallowOffsetOfMaxTimestamp: bigint, nowMs: number): { segment: LogSegment; position: number } {
+  append(
+    records: readonly Uint8Array[],
+    firstOffset: bigint,
+    lastOffset: bigint,
+    maxTimestamp: bigint,
+    shallowOffsetOfMaxTimestamp: bigint,
+    nowMs: number,
+    options: AppendOptions = {},
+  ): { segment: LogSegment; position: number } {
     assert(firstOffset >= this.logEndOffset, `append at ${firstOffset} does not overlap the log ending at ${this.logEndOffset}`);
     let size = 0;
     for (const part of records) size += part.length;
@@ -126,7 +134,7 @@ export class LocalLog {
     });
     const segment = shouldRoll ? this.roll(nowMs, firstOffset) : active;
     const position = segment.size;
-    segment.append(lastOffset, maxTimestamp, shallowOffsetOfMaxTimestamp, records, nowMs);
+    segment.append(lastOffset, maxTimestamp, shallowOffsetOfMaxTimestamp, records, nowMs, options);
     this.logEndOffset = lastOffset + 1n;
     if (this.logEndOffset - this.recoveryPoint >= BigInt(this.config.flushMessages)) this.flush();
     return { segment, position };

@@ -29,12 +29,13 @@ import {
   decodeRecordBatch,
   encodeRecordBatch,
   readBatchHeader,
+  scanRecordBatch,
   setBaseOffset,
   setMaxTimestamp,
   setPartitionLeaderEpoch,
   verifyBatchCrc,
 } from '../../protocol/codec/record-batch.ts';
-import type { RecordBatch, RecordBatchHeader } from '../../protocol/codec/record-batch.ts';
+import type { RecordBatchHeader } from '../../protocol/codec/record-batch.ts';
 import type { MessageTimestampType } from './log-config.ts';
 
 /** Kafka's `RecordError` as ProduceResponse carries it. */
@@ -104,13 +105,30 @@ export function splitEntries(records: Buffer): { ok: true; batches: Buffer[] } |
   return { ok: true, batches };
 }
 
-function decode(batch: Buffer): RecordBatch | ValidationFailure {
+/** What the leader learns from walking every record (Kafka's per-record `validateRecord` loop). */
+interface RecordsSummary {
+  count: number;
+  maxTimestampDelta: number;
+  /** Every offsetDelta equals the record's index, so offsets can be assigned in place. */
+  isInPlace: boolean;
+  recordErrors: RecordError[];
+}
+
+/** Walks every record without materialising any: the CRC was checked just before. */
+function scan(batch: Buffer, isCompacted: boolean): RecordsSummary | ValidationFailure {
+  const summary: RecordsSummary = { count: 0, maxTimestampDelta: Number.NEGATIVE_INFINITY, isInPlace: true, recordErrors: [] };
   try {
-    return decodeRecordBatch(batch, { verifyCrc: false });
+    scanRecordBatch(batch, { verifyCrc: false }, (index, timestampDelta, offsetDelta, keyLength) => {
+      if (isCompacted && keyLength < 0) summary.recordErrors.push({ batchIndex: index, message: 'Compacted topic cannot accept message without key' });
+      if (timestampDelta > summary.maxTimestampDelta) summary.maxTimestampDelta = timestampDelta;
+      if (offsetDelta !== index) summary.isInPlace = false;
+      summary.count++;
+    });
   } catch (error) {
     if (error instanceof RecordBatchDecodeError) return failure(ErrorCode.CORRUPT_MESSAGE, error.message);
     throw error;
   }
+  return summary;
 }
 
 function validateClientBatch(header: RecordBatchHeader): ValidationFailure | null {
@@ -149,18 +167,13 @@ export function validateAsLeader(input: LeaderValidationInput): ValidatedBatch |
     const invalid = validateClientBatch(header);
     if (invalid !== null) return invalid;
   }
-  const decoded = decode(original);
-  if (!('records' in decoded)) return decoded;
-
-  const recordErrors: RecordError[] = [];
-  let maxRecordTimestamp = -1n;
-  let isInPlace = true;
-  decoded.records.forEach((record, index) => {
-    if (input.isCompacted && record.key === null) recordErrors.push({ batchIndex: index, message: 'Compacted topic cannot accept message without key' });
-    const timestamp = decoded.baseTimestamp + BigInt(record.timestampDelta);
-    if (timestamp > maxRecordTimestamp) maxRecordTimestamp = timestamp;
-    if (record.offsetDelta !== index) isInPlace = false;
-  });
+  const scanned = scan(original, input.isCompacted);
+  if ('ok' in scanned) return scanned;
+  const { recordErrors, isInPlace } = scanned;
+  // Record timestamps are baseTimestamp + delta, so the largest delta gives the largest; as Kafka's loop, it starts
+  // from NO_TIMESTAMP (-1).
+  const largest = scanned.count === 0 ? -1n : header.baseTimestamp + BigInt(scanned.maxTimestampDelta);
+  const maxRecordTimestamp = largest > -1n ? largest : -1n;
   if (recordErrors.length > 0) {
     const shown = recordErrors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.message}')`);
     return failure(
@@ -173,13 +186,14 @@ export function validateAsLeader(input: LeaderValidationInput): ValidatedBatch |
   let rebuilt: Buffer | null = null;
   if (!isInPlace) {
     // Kafka's compressed path rebuilds the batch when inner offsets are wrong; kafkasim does so for both paths so
-    // that every stored record's offset is baseOffset + index.
+    // that every stored record's offset is baseOffset + index. Rare, so only this path decodes the records.
+    const decoded = decodeRecordBatch(original, { verifyCrc: false });
     rebuilt = encodeRecordBatch({ ...decoded, baseOffset: 0n, lastOffsetDelta: undefined, records: decoded.records.map((record, index) => ({ ...record, offsetDelta: index })) });
     if (rebuilt.length > input.maxMessageBytes) {
       return failure(ErrorCode.MESSAGE_TOO_LARGE, `Message batch size is ${rebuilt.length} bytes which exceeds the maximum configured size of ${input.maxMessageBytes}.`);
     }
   }
-  const count = decoded.records.length;
+  const count = scanned.count;
   const firstOffset = input.logEndOffset;
   const lastOffset = firstOffset + BigInt(count - 1);
   const isLogAppendTime = input.timestampType === 'LogAppendTime';

@@ -73,6 +73,9 @@ export interface PartitionLogOptions {
 }
 
 const NO_OFFSET = -1n;
+/** Where a v2 batch keeps its attributes, and their transactional bit (`DefaultRecordBatch`). */
+const ATTRIBUTES_OFFSET = 21;
+const TRANSACTIONAL_MASK = 0x10;
 
 export class PartitionLog {
   private readonly local: LocalLog;
@@ -178,7 +181,8 @@ export class PartitionLog {
 
   /**
    * Replication: batches keep the offsets and epochs the leader gave them. They start at or after the log end
-   * offset (after compaction there may be a gap; an overlap is a fetcher bug, asserted).
+   * offset (after compaction there may be a gap; an overlap is a fetcher bug, asserted). The log may keep
+   * `records` itself rather than a copy: the caller must never change those bytes afterwards.
    */
   appendAsFollower(records: Buffer, options: { nowMs?: number } = {}): LogAppendResult {
     this.assertUsable();
@@ -187,7 +191,8 @@ export class PartitionLog {
     if (!validated.ok) return this.failedAppend(validated.errorCode, validated.errorMessage, []);
     if (validated.batches.length === 0) return this.failedAppend(ErrorCode.NONE, null, []);
     if (records.length > this.local.config.segmentBytes) return this.tooLargeForSegment(records.length);
-    const written = this.local.append([records], validated.firstOffset, validated.lastOffset, validated.maxTimestamp, validated.shallowOffsetOfMaxTimestamp, nowMs);
+    // The fetcher hands over views into a Fetch response it alone holds, so the file may keep them uncopied.
+    const written = this.local.append([records], validated.firstOffset, validated.lastOffset, validated.maxTimestamp, validated.shallowOffsetOfMaxTimestamp, nowMs, { mayKeep: true });
     this.trackTransactions(written.segment, written.position);
     for (const batch of validated.batches) {
       const epoch = batch.readInt32BE(12);
@@ -307,7 +312,10 @@ export class PartitionLog {
   /** Feeds the batches written at `position` of `segment` to the open transactions and the segment's `.txnindex`. */
   private trackTransactions(segment: LogSegment, position: number): void {
     for (const batch of batchesFrom(segment.log, position)) {
-      const header = readBatchHeader(segment.log.read(batch.position, RECORD_BATCH_OVERHEAD));
+      const head = segment.log.read(batch.position, RECORD_BATCH_OVERHEAD);
+      // Most batches are not transactional: the attributes bit says so without parsing the rest of the header.
+      if ((head.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_MASK) === 0) continue;
+      const header = readBatchHeader(head);
       if (header.producerId < 0n || !header.isTransactional) continue;
       const marker = header.isControl ? readTransactionMarker(segment.log.read(batch.position, batch.sizeInBytes)) : null;
       const completed = this.transactions.onBatch(

@@ -27,16 +27,26 @@ export interface SegmentFile {
   /** Bytes that survive a machine crash. */
   flushedSize(): number;
   /**
-   * Appends `bytes` at the end; returns the position they start at. The file may keep `bytes` itself rather
-   * than a copy: callers hand over buffers they will not change again (a decoded request's records).
+   * Appends `bytes` (or consecutive byte ranges, written back to back) at the end; returns the position they
+   * start at. The file copies them (the caller's buffers may be reused or changed afterwards) unless
+   * `options.mayKeep` says it may keep them.
    */
-  append(bytes: Uint8Array): number;
+  append(bytes: Uint8Array | readonly Uint8Array[], options?: AppendOptions): number;
   /** `length` bytes from `position` (fewer at the end of the file). */
   read(position: number, length: number): Buffer;
   /** Drops every byte from `size` on; a no-op when the file is not longer than that. */
   truncate(size: number): void;
   /** Makes every byte written so far durable. */
   flush(): void;
+}
+
+export interface AppendOptions {
+  /**
+   * The caller hands the bytes over and never changes them (a follower's fetched batches, views into a Fetch
+   * response nobody else writes): a large single range may then become part of the file as is, instead of a copy.
+   * It keeps the whole buffer it views alive.
+   */
+  mayKeep?: boolean;
 }
 
 export interface CrashOptions {
@@ -63,23 +73,25 @@ export interface SegmentStore {
 }
 
 const FIRST_CHUNK_BYTES = 16 * 1024;
-const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Appends at least this large are kept as their own chunk instead of copied (see `append`). */
-const ADOPT_MIN_BYTES = 8 * 1024;
-
-/**
- * Whether `bytes` can become a chunk as is: a Buffer that is most of the memory it views (a small view into a
- * large receive buffer would pin all of it) and large enough for the chunk list to stay short.
- */
-function adoptable(bytes: Uint8Array): bytes is Buffer {
-  return bytes.length >= ADOPT_MIN_BYTES && Buffer.isBuffer(bytes) && bytes.length * 2 >= bytes.buffer.byteLength;
-}
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Each new chunk is this many times the previous one: few chunk boundaries for a Fetch to straddle. */
+const CHUNK_GROWTH = 4;
+/** A range handed over with `mayKeep` at least this large becomes a chunk of its own rather than a copy. */
+const KEEP_MIN_BYTES = 8 * 1024;
 
 /**
  * A file as a list of chunks, each written once and never moved: an append copies only the new bytes (a single
  * growing buffer would copy everything it holds at each doubling, and touch fresh memory each time). Chunks
- * grow from 16 KiB to 4 MiB, so a small log stays small. A read inside one chunk is a view; a read spanning
- * chunks is a copy (a Fetch of up to `max.bytes` spans at most two of the large ones).
+ * grow from 16 KiB to 16 MiB, fourfold each time, so a small log stays small and a large one has few chunk
+ * boundaries; the unused tail of a chunk is address space the allocator has not backed yet. One append (a batch,
+ * even when given as a patched header and the rest) lands in one chunk, so a read of whole batches inside a
+ * chunk is a view; a read spanning chunks is a copy (a Fetch of up to `max.bytes` spans at most two of the large
+ * ones).
+ *
+ * A leader's appends are copied, never kept as chunks of their own: keeping each produced batch saves its copy but
+ * leaves the file as thousands of batch-sized chunks, so every consumer's Fetch would join (copy) its whole answer
+ * instead. A follower's appends (`mayKeep`) are kept: nobody fetches from a follower, and the copy would touch as
+ * much fresh memory as the data (most of an append's cost); after a failover, reads across them are joined.
  */
 class InMemorySegmentFile implements SegmentFile {
   private chunks: Buffer[] = [];
@@ -100,29 +112,34 @@ class InMemorySegmentFile implements SegmentFile {
     return this.durableLength;
   }
 
-  append(bytes: Uint8Array): number {
+  append(bytes: Uint8Array | readonly Uint8Array[], options: AppendOptions = {}): number {
     const position = this.length;
-    if (adoptable(bytes)) {
-      // Zero-copy: a produced batch of several KiB becomes a chunk of its own (the bytes are already in memory;
-      // copying them touches fresh pages, which is most of an append's cost). The chunk is full, so the next
-      // append starts a new one and never writes into the adopted buffer.
-      this.chunks.push(bytes);
+    const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+    let size = 0;
+    for (const part of parts) size += part.length;
+    if (size === 0) return position;
+    if (options.mayKeep === true && parts.length === 1 && size >= KEEP_MIN_BYTES) {
+      // The kept chunk counts as full, so the next append starts a new chunk and never writes into it.
+      const kept = parts[0];
+      this.chunks.push(Buffer.isBuffer(kept) ? kept : Buffer.from(kept.buffer, kept.byteOffset, kept.length));
       this.starts.push(position);
-      this.lastUsed = bytes.length;
-      this.length = position + bytes.length;
+      this.lastUsed = size;
+      this.length = position + size;
       return position;
     }
-    const last = this.chunks[this.chunks.length - 1];
-    if (last === undefined || last.length - this.lastUsed < bytes.length) {
-      const previous = Math.min(last?.length ?? FIRST_CHUNK_BYTES / 2, MAX_CHUNK_BYTES / 2);
-      const capacity = Math.max(bytes.length, Math.min(MAX_CHUNK_BYTES, previous * 2));
-      this.chunks.push(Buffer.allocUnsafe(capacity));
+    let last = this.chunks[this.chunks.length - 1];
+    if (last === undefined || last.length - this.lastUsed < size) {
+      const previous = Math.min(last?.length ?? FIRST_CHUNK_BYTES / CHUNK_GROWTH, MAX_CHUNK_BYTES / CHUNK_GROWTH);
+      last = Buffer.allocUnsafe(Math.max(size, Math.min(MAX_CHUNK_BYTES, previous * CHUNK_GROWTH)));
+      this.chunks.push(last);
       this.starts.push(position);
       this.lastUsed = 0;
     }
-    this.chunks[this.chunks.length - 1].set(bytes, this.lastUsed);
-    this.lastUsed += bytes.length;
-    this.length = position + bytes.length;
+    for (const part of parts) {
+      last.set(part, this.lastUsed);
+      this.lastUsed += part.length;
+    }
+    this.length = position + size;
     return position;
   }
 

@@ -26,7 +26,7 @@ import type { FileBatch, LogOffsetPosition, TimestampAndOffset } from './file-re
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { OffsetIndex } from './offset-index.ts';
 import type { OffsetPosition } from './offset-index.ts';
-import type { SegmentFile, SegmentStore } from './segment-store.ts';
+import type { AppendOptions, SegmentFile, SegmentStore } from './segment-store.ts';
 import { TimeIndex } from './time-index.ts';
 import type { TimestampOffset } from './time-index.ts';
 import { TransactionIndex } from './transaction-index.ts';
@@ -150,9 +150,10 @@ export class LogSegment {
 
   /**
    * `LogSegment.append`: whole batches with offsets assigned, ending at `largestOffset`, given as consecutive
-   * byte ranges (a patched header and the untouched rest of a batch need not be joined: the file copies anyway).
+   * byte ranges (a patched header and the untouched rest of a batch need not be joined: the file copies them into
+   * one place).
    */
-  append(largestOffset: bigint, largestTimestamp: bigint, shallowOffsetOfMaxTimestamp: bigint, records: Uint8Array | readonly Uint8Array[], nowMs: number): void {
+  append(largestOffset: bigint, largestTimestamp: bigint, shallowOffsetOfMaxTimestamp: bigint, records: Uint8Array | readonly Uint8Array[], nowMs: number, options: AppendOptions = {}): void {
     const parts = records instanceof Uint8Array ? [records] : records;
     let size = 0;
     for (const part of parts) size += part.length;
@@ -160,7 +161,7 @@ export class LogSegment {
     assert(this.offsetIndex.canAppendOffset(largestOffset), `offset ${largestOffset} fits segment ${this.baseOffset}`);
     const physicalPosition = this.file.size();
     if (physicalPosition === 0) this.rollingBasedTimestamp = largestTimestamp;
-    for (const part of parts) this.file.append(part);
+    this.file.append(parts, options);
     this.lastModifiedMs = nowMs;
     if (largestTimestamp > this.maxTimestampSoFar) this.maxTimestampAndOffsetSoFar = { timestamp: largestTimestamp, offset: shallowOffsetOfMaxTimestamp };
     if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {

@@ -11,7 +11,8 @@
  *
  * Three levels of access, cheapest first: `splitBatches` (walk a records blob by the 12-byte log overhead),
  * `readBatchHeader` / `verifyBatchCrc` / the in-place setters (what a broker needs: it never decompresses),
- * and `decodeRecordBatch` / `encodeRecordBatch` (what clients need).
+ * `scanRecordBatch` (every record checked, none materialised: the broker's validation on append), and
+ * `decodeRecordBatch` / `encodeRecordBatch` (what clients need).
  *
  * Records carry deltas, as on the wire: a record's absolute offset is `baseOffset + BigInt(offsetDelta)` and its
  * timestamp `baseTimestamp + BigInt(timestampDelta)` (or `maxTimestamp` for LogAppendTime batches). Deltas are JS
@@ -338,6 +339,16 @@ class RecordsCursor {
     return low & 1 ? -magnitude - 1 : magnitude;
   }
 
+  /** `nullableBytes` without the view: steps over the bytes and returns their length, -1 for null. */
+  skipNullableBytes(limit: number, what: string): number {
+    const length = this.varint(limit, what);
+    if (length < 0) return -1;
+    const start = this.position;
+    if (length > limit - start) throw corrupt(`${what} of ${length} bytes overruns its record (${limit - start} left)`);
+    this.position = start + length;
+    return length;
+  }
+
   /** varint-length bytes, -1 (any negative) = null as in `DefaultRecord.readFrom`. */
   nullableBytes(limit: number, what: string): Buffer | null {
     const length = this.varint(limit, what);
@@ -414,6 +425,48 @@ function decodeRecords<T>(buf: Buffer, start: number, end: number, count: number
   return records;
 }
 
+/**
+ * `decodeRecords` without the records: the same walk and the same checks, in the same order, but each record
+ * only reaches `visit` as numbers. Kept as a twin rather than a mode of `decodeRecords` so the consumer's decode
+ * loop stays as it is.
+ */
+function scanRecords(buf: Buffer, start: number, end: number, count: number, visit: RecordVisitor): void {
+  if (count > (end - start) / 7) throw corrupt(`record count ${count} cannot fit in ${end - start} bytes of records`);
+  const cursor = new RecordsCursor(buf, start);
+  for (let i = 0; i < count; i++) {
+    const length = cursor.varint(end, 'record length');
+    const bodyStart = cursor.position;
+    if (length < 0 || length > end - bodyStart) {
+      throw corrupt(`record ${i} declares ${length} bytes, ${end - bodyStart} left in the batch`);
+    }
+    const recordEnd = bodyStart + length;
+    if (length === 0) throw corrupt(`record ${i} is empty`);
+    cursor.position = bodyStart + 1;
+    const timestampDelta = cursor.varlong(recordEnd, 'timestampDelta');
+    const offsetDelta = cursor.varint(recordEnd, 'offsetDelta');
+    const keyLength = cursor.skipNullableBytes(recordEnd, 'key');
+    const valueLength = cursor.skipNullableBytes(recordEnd, 'value');
+    const headerCount = cursor.varint(recordEnd, 'header count');
+    if (headerCount < 0) throw corrupt(`record ${i} has invalid number of record headers ${headerCount}`);
+    if (headerCount > 0) {
+      if (headerCount > (recordEnd - cursor.position) / 2) throw corrupt(`record ${i} declares ${headerCount} headers in ${recordEnd - cursor.position} bytes`);
+      for (let h = 0; h < headerCount; h++) {
+        const keyLength = cursor.varint(recordEnd, 'header key length');
+        const keyStart = cursor.position;
+        if (keyLength < 0) throw corrupt(`record ${i} has invalid negative header key size ${keyLength}`);
+        if (keyLength > recordEnd - keyStart) throw corrupt(`header key of ${keyLength} bytes overruns record ${i}`);
+        cursor.position = keyStart + keyLength;
+        cursor.skipNullableBytes(recordEnd, 'header value');
+      }
+    }
+    if (cursor.position !== recordEnd) {
+      throw corrupt(`invalid record size: expected to read ${length} bytes in record ${i} payload, but read ${cursor.position - bodyStart}`);
+    }
+    visit(i, timestampDelta, offsetDelta, keyLength, valueLength);
+  }
+  if (cursor.position !== end) throw corrupt(`incorrect declared batch size: ${end - cursor.position} bytes remain after ${count} records`);
+}
+
 /** Decodes the v2 batch at `options.position` (default 0) in full, decompressing its records. */
 export function decodeRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions = {}): RecordBatch {
   const { header, records } = decodeRecordBatchWith(buf, options, () => makeBatchRecord, false);
@@ -450,15 +503,7 @@ export function decodeRecordBatchWith<T>(
   shareEmptyHeaders = true,
 ): { header: RecordBatchHeader; records: T[] } {
   const position = options.position ?? 0;
-  const end = batchEnd(buf, position);
-  // As DefaultRecordBatch.ensureValid: size, magic, then the CRC before any field it covers is interpreted.
-  const magic = buf.readInt8(position + MAGIC_OFFSET);
-  if (magic !== 2) throw corrupt(`record batch magic is ${magic}, expected 2 at position ${position}`);
-  if (options.verifyCrc !== false) {
-    const stored = buf.readUInt32BE(position + CRC_OFFSET);
-    const computed = crc32c(buf, position + ATTRIBUTES_OFFSET, end);
-    if (computed !== stored) throw corrupt(`record batch is corrupt (stored crc = ${stored}, computed crc = ${computed})`);
-  }
+  const end = ensureValid(buf, position, options);
   const header = readBatchHeader(buf, position);
   const count = header.recordsCount;
   if (count < 0) throw corrupt(`found invalid record count ${count} in magic v2 batch`);
@@ -474,6 +519,44 @@ export function decodeRecordBatchWith<T>(
     records = decodeRecords(inflated, 0, inflated.length, count, make, shareEmptyHeaders);
   }
   return { header, records };
+}
+
+/** What `scanRecordBatch` tells about each record: nothing is allocated for it. Lengths are -1 for null. */
+export type RecordVisitor = (index: number, timestampDelta: number, offsetDelta: number, keyLength: number, valueLength: number) => void;
+
+/**
+ * Walks every record of the v2 batch with exactly the checks `decodeRecordBatch` makes (CRC unless told
+ * otherwise, sizes, varints, header bounds, no bytes left over) without making keys, values, headers or record
+ * objects: what a broker validating a produced batch needs (Kafka's LogValidator iterates every record, and looks
+ * only at its offset, timestamp and whether it has a key). Returns the header.
+ */
+export function scanRecordBatch(buf: Buffer, options: DecodeRecordBatchOptions, visit: RecordVisitor): RecordBatchHeader {
+  const position = options.position ?? 0;
+  const end = ensureValid(buf, position, options);
+  const header = readBatchHeader(buf, position);
+  const count = header.recordsCount;
+  if (count < 0) throw corrupt(`found invalid record count ${count} in magic v2 batch`);
+  if (count === 0) return header;
+  if (header.compression === CompressionCodec.None) {
+    scanRecords(buf, position + RECORD_BATCH_OVERHEAD, end, count, visit);
+  } else {
+    const inflated = decompress(header.compression, buf.subarray(position + RECORD_BATCH_OVERHEAD, end), { maxBytes: options.maxDecompressedBytes });
+    scanRecords(inflated, 0, inflated.length, count, visit);
+  }
+  return header;
+}
+
+/** As `DefaultRecordBatch.ensureValid`: size, magic, then the CRC before any field it covers is interpreted. Returns the batch's end. */
+function ensureValid(buf: Buffer, position: number, options: DecodeRecordBatchOptions): number {
+  const end = batchEnd(buf, position);
+  const magic = buf.readInt8(position + MAGIC_OFFSET);
+  if (magic !== 2) throw corrupt(`record batch magic is ${magic}, expected 2 at position ${position}`);
+  if (options.verifyCrc !== false) {
+    const stored = buf.readUInt32BE(position + CRC_OFFSET);
+    const computed = crc32c(buf, position + ATTRIBUTES_OFFSET, end);
+    if (computed !== stored) throw corrupt(`record batch is corrupt (stored crc = ${stored}, computed crc = ${computed})`);
+  }
+  return end;
 }
 
 // --- encoding -------------------------------------------------------------------------------------------------
