@@ -20,7 +20,7 @@ import type { InstrumentationEmitter } from '../instrumentation.ts';
 import type { Logger } from '../logger.ts';
 import type { ClientProcess } from '../process.ts';
 import { createRetry, type Retrier, type RetryOptions } from '../retry.ts';
-import { Batch, decodeFetchedMessages } from './batch.ts';
+import { FetchedPartition, scanFetchedRecords } from './batch.ts';
 import { OffsetManager, type Offsets, type TopicConfiguration } from './offset-manager.ts';
 import { SubscriptionState, type TopicPartitions } from './subscription-state.ts';
 import { requireCodec } from './codecs.ts';
@@ -236,7 +236,8 @@ export class ConsumerGroup {
   }
 
   hasSeekOffset({ topic, partition }: { topic: string; partition: number }): boolean {
-    return this.seekOffsets.has(JSON.stringify([topic, partition]));
+    // Asked before every message: skip building the key when no seek is pending (the usual case).
+    return this.seekOffsets.size !== 0 && this.seekOffsets.has(JSON.stringify([topic, partition]));
   }
 
   pause(topicPartitions: TopicPartitions[]): void {
@@ -301,7 +302,7 @@ export class ConsumerGroup {
     this.lastRequest = this.options.process.now();
   }
 
-  async fetch(nodeId: number): Promise<Batch[]> {
+  async fetch(nodeId: number): Promise<FetchedPartition[]> {
     try {
       await this.cluster.refreshMetadataIfNecessary();
       this.checkForStaleAssignment();
@@ -358,7 +359,7 @@ export class ConsumerGroup {
           if (partition.errorCode !== 0) throw createErrorFromCode(partition.errorCode);
         }
       }
-      const batches: Batch[] = [];
+      const batches: FetchedPartition[] = [];
       for (const topic of response.responses) {
         const requested = requests.find((r) => r.topic === topic.topic);
         for (const partitionData of topic.partitions) {
@@ -366,12 +367,14 @@ export class ConsumerGroup {
           if (this.hasSeekOffset({ topic: topic.topic, partition }) || this.subscriptionState.isPaused(topic.topic, partition)) continue;
           const fetchedOffset = requested?.partitions.find((p) => p.partition === partition)?.fetchOffset ?? 0n;
           batches.push(
-            new Batch(topic.topic, String(fetchedOffset), {
+            new FetchedPartition(
+              topic.topic,
               partition,
-              highWatermark: String(partitionData.highWatermark),
-              messages: decodeFetchedMessages(partitionData.records as Buffer | null, requireCodec),
-              abortedTransactions: partitionData.abortedTransactions,
-            }),
+              String(fetchedOffset),
+              String(partitionData.highWatermark),
+              scanFetchedRecords(partitionData.records as Buffer | null, requireCodec),
+              partitionData.abortedTransactions,
+            ),
           );
         }
       }

@@ -6,12 +6,18 @@
  */
 import { KafkaJSFetcherRebalanceError, KafkaJSNoBrokerAvailableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { Batch } from './batch.ts';
+import type { FetchedPartition } from './batch.ts';
 
 interface QueueItem {
-  batch: Batch;
+  batch: FetchedPartition;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+async function settleAll(promises: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
 }
 
 class WorkerQueue {
@@ -20,15 +26,14 @@ class WorkerQueue {
 
   constructor(
     private readonly concurrency: number,
-    private readonly handler: (batch: Batch) => Promise<void>,
+    private readonly handler: (batch: FetchedPartition) => Promise<void>,
   ) {}
 
-  async push(batches: Batch[]): Promise<void> {
+  /** Not async, and nothing here keeps `batches`: a batch handled early can be collected while the rest run. */
+  push(batches: FetchedPartition[]): Promise<void> {
     const promises = batches.map((batch) => new Promise<void>((resolve, reject) => this.queue.push({ batch, resolve, reject })));
     for (let workerId = 0; workerId < this.concurrency; workerId++) this.runWorker(workerId);
-    const results = await Promise.allSettled(promises);
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected !== undefined) throw rejected.reason;
+    return settleAll(promises);
   }
 
   private runWorker(workerId: number): void {
@@ -58,7 +63,7 @@ class Fetcher {
     private readonly nodeId: number,
     private readonly workerQueue: WorkerQueue,
     private readonly partitionAssignments: Map<string, number>,
-    private readonly fetch: (nodeId: number) => Promise<Batch[]>,
+    private readonly fetch: (nodeId: number) => Promise<FetchedPartition[]>,
     private readonly logger: Logger,
   ) {}
 
@@ -67,27 +72,13 @@ class Fetcher {
     this.isRunning = true;
     while (this.isRunning) {
       try {
-        const batches = await this.fetch(this.nodeId);
-        if (!this.isRunning) continue;
-        const available = batches.filter((batch) => {
-          const assigned = this.partitionAssignments.get(`${batch.topic}|${batch.partition}`);
-          if (assigned !== undefined && assigned !== this.nodeId) {
-            this.logger.info('Filtering out batch due to partition already being processed by another fetcher', {
-              topic: batch.topic,
-              partition: batch.partition,
-              assignedFetcher: assigned,
-              fetcher: this.nodeId,
-            });
-            return false;
-          }
-          return true;
-        });
-        if (available.length === 0) continue;
-        for (const batch of available) this.partitionAssignments.set(`${batch.topic}|${batch.partition}`, this.nodeId);
+        // No local holds the batches across the await below, so each one's messages die once it is processed.
+        const dispatched = this.dispatch(await this.fetch(this.nodeId));
+        if (dispatched === null) continue;
         try {
-          await this.workerQueue.push(available);
+          await dispatched.processed;
         } finally {
-          for (const batch of available) this.partitionAssignments.delete(`${batch.topic}|${batch.partition}`);
+          for (const key of dispatched.keys) this.partitionAssignments.delete(key);
         }
       } catch (error) {
         this.isRunning = false;
@@ -96,6 +87,28 @@ class Fetcher {
       }
     }
     this.emitEnd();
+  }
+
+  /** Hands a fetch's batches to the workers, leaving out partitions another fetcher is still processing. */
+  private dispatch(batches: FetchedPartition[]): { keys: string[]; processed: Promise<void> } | null {
+    if (!this.isRunning) return null;
+    const available = batches.filter((batch) => {
+      const assigned = this.partitionAssignments.get(`${batch.topic}|${batch.partition}`);
+      if (assigned !== undefined && assigned !== this.nodeId) {
+        this.logger.info('Filtering out batch due to partition already being processed by another fetcher', {
+          topic: batch.topic,
+          partition: batch.partition,
+          assignedFetcher: assigned,
+          fetcher: this.nodeId,
+        });
+        return false;
+      }
+      return true;
+    });
+    if (available.length === 0) return null;
+    const keys = available.map((batch) => `${batch.topic}|${batch.partition}`);
+    for (const key of keys) this.partitionAssignments.set(key, this.nodeId);
+    return { keys, processed: this.workerQueue.push(available) };
   }
 
   async stop(): Promise<void> {
@@ -120,8 +133,8 @@ export class FetchManager {
     private readonly options: {
       logger: Logger;
       getNodeIds: () => number[];
-      fetch: (nodeId: number) => Promise<Batch[]>;
-      handler: (batch: Batch) => Promise<void>;
+      fetch: (nodeId: number) => Promise<FetchedPartition[]>;
+      handler: (batch: FetchedPartition) => Promise<void>;
       concurrency: number;
     },
   ) {

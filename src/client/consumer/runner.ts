@@ -10,7 +10,7 @@ import type { InstrumentationEmitter } from '../instrumentation.ts';
 import type { Logger } from '../logger.ts';
 import type { ClientProcess } from '../process.ts';
 import { createRetry, type Retrier, type RetryOptions } from '../retry.ts';
-import type { Batch, KafkaMessage } from './batch.ts';
+import type { Batch, FetchedPartition, KafkaMessage } from './batch.ts';
 import type { ConsumerGroup } from './consumer-group.ts';
 import { FetchManager } from './fetch-manager.ts';
 import type { Offsets } from './offset-manager.ts';
@@ -50,6 +50,17 @@ export interface RunnerOptions {
   onCrash: (error: Error) => Promise<void>;
   retry: RetryOptions;
   autoCommit: boolean;
+}
+
+interface BatchProcessPayload {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  offsetLag: string;
+  offsetLagLow: string;
+  batchSize: number;
+  firstOffset: string | null;
+  lastOffset: string;
 }
 
 /** What a killed process's continuations wait on. */
@@ -186,10 +197,21 @@ export class Runner {
   private async processEachMessage(batch: Batch): Promise<void> {
     const { topic, partition } = batch;
     const pause = this.pauseFor(topic, partition);
+    const runner = this;
     for (const message of batch.messages) {
       if (!this.running || this.consumerGroup.hasSeekOffset({ topic, partition })) break;
       try {
-        await this.options.eachMessage!({ topic, partition, message, heartbeat: () => this.heartbeat(), pause });
+        // A fresh `heartbeat` per message, as KafkaJS's arrow; a method rather than an arrow because tsx
+        // (esbuild's keepNames) renames every named arrow through Object.defineProperty, once per message.
+        await this.options.eachMessage!({
+          topic,
+          partition,
+          message,
+          heartbeat() {
+            return runner.heartbeat();
+          },
+          pause,
+        });
       } catch (e) {
         if (this.options.process.isKilled) await NEVER;
         if (!isKafkaJSError(e)) {
@@ -240,7 +262,7 @@ export class Runner {
     if (this.options.eachBatchAutoResolve) this.consumerGroup.resolveOffset({ topic, partition, offset: batch.lastOffset() });
   }
 
-  private async fetch(nodeId: number): Promise<Batch[]> {
+  private async fetch(nodeId: number): Promise<FetchedPartition[]> {
     if (!this.running) {
       this.logger.debug('consumer not running, exiting', { groupId: this.consumerGroup.groupId, memberId: this.consumerGroup.memberId });
       return [];
@@ -256,13 +278,38 @@ export class Runner {
     return batches;
   }
 
-  private async handleBatch(batch: Batch): Promise<void> {
+  private async handleBatch(fetched: FetchedPartition): Promise<void> {
     if (!this.running) {
       this.logger.debug('consumer not running, exiting', { groupId: this.consumerGroup.groupId, memberId: this.consumerGroup.memberId });
       return;
     }
     const start = this.options.process.now();
-    const payload = {
+    const started = this.startBatch(fetched.toBatch());
+    if (started === null) {
+      await this.heartbeat();
+      return;
+    }
+    const { payload, processing } = started;
+    if (processing === null) {
+      await this.autoCommitOffsetsIfNecessary();
+      this.options.instrumentation.emit('consumer.end_batch_process', { ...payload, duration: this.options.process.now() - start });
+      await this.heartbeat();
+      return;
+    }
+    if (processing !== undefined) await processing;
+    this.options.instrumentation.emit('consumer.end_batch_process', { ...payload, duration: this.options.process.now() - start });
+    await this.autoCommitOffsets();
+    await this.heartbeat();
+  }
+
+  /**
+   * The synchronous start of `handleBatch`, kept out of it so that no suspended frame holds the batch: an async
+   * function keeps its locals alive across every await, and the messages need not outlive their processing
+   * through the commit and heartbeat round trips (with 1 MB fetches, thousands of objects each collection copies).
+   * Null for an empty batch; `processing` null when filtering emptied it (its last offset is resolved here).
+   */
+  private startBatch(batch: Batch): { payload: BatchProcessPayload; processing: Promise<void> | null | undefined } | null {
+    const payload: BatchProcessPayload = {
       topic: batch.topic,
       partition: batch.partition,
       highWatermark: batch.highWatermark,
@@ -275,21 +322,13 @@ export class Runner {
     if (batch.isEmptyDueToFiltering()) {
       this.options.instrumentation.emit('consumer.start_batch_process', payload);
       this.consumerGroup.resolveOffset({ topic: batch.topic, partition: batch.partition, offset: batch.lastOffset() });
-      await this.autoCommitOffsetsIfNecessary();
-      this.options.instrumentation.emit('consumer.end_batch_process', { ...payload, duration: this.options.process.now() - start });
-      await this.heartbeat();
-      return;
+      return { payload, processing: null };
     }
-    if (batch.isEmpty()) {
-      await this.heartbeat();
-      return;
-    }
+    if (batch.isEmpty()) return null;
     this.options.instrumentation.emit('consumer.start_batch_process', payload);
-    if (this.options.eachMessage) await this.processEachMessage(batch);
-    else if (this.options.eachBatch) await this.processEachBatch(batch);
-    this.options.instrumentation.emit('consumer.end_batch_process', { ...payload, duration: this.options.process.now() - start });
-    await this.autoCommitOffsets();
-    await this.heartbeat();
+    if (this.options.eachMessage) return { payload, processing: this.processEachMessage(batch) };
+    if (this.options.eachBatch) return { payload, processing: this.processEachBatch(batch) };
+    return { payload, processing: undefined };
   }
 
   private async autoCommitOffsets(): Promise<void> {
