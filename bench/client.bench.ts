@@ -11,6 +11,7 @@ import { createCluster, logLevel } from '../src/index.ts';
 const BATCH = 1_000;
 const BATCHES = 100;
 const TOTAL = BATCH * BATCHES;
+const ROUNDS = 3;
 const VALUE = Buffer.alloc(100, 97);
 
 async function endToEnd(mode: 'eachBatch' | 'eachMessage', batches = BATCHES): Promise<{ produceSec: number; consumeSec: number }> {
@@ -66,12 +67,20 @@ async function rebalanceAfterKill(): Promise<number> {
 }
 
 export default async function run(): Promise<void> {
-  console.log(`client end to end: ${BATCHES} x sendBatch(${BATCH} x ${VALUE.length} B), 4 partitions, virtual clock (after a 20 k warm-up per mode)`);
+  console.log(
+    `client end to end: ${BATCHES} x sendBatch(${BATCH} x ${VALUE.length} B), 4 partitions, virtual clock; ` +
+      `median of ${ROUNDS} interleaved rounds per mode after a 20 k warm-up per mode`,
+  );
   for (const mode of ['eachBatch', 'eachMessage'] as const) await endToEnd(mode, 20);
+  const rounds = { eachBatch: [] as Array<{ produceSec: number; consumeSec: number }>, eachMessage: [] as Array<{ produceSec: number; consumeSec: number }> };
+  for (let round = 0; round < ROUNDS; round++) for (const mode of ['eachBatch', 'eachMessage'] as const) rounds[mode].push(await endToEnd(mode));
   for (const mode of ['eachBatch', 'eachMessage'] as const) {
-    const { produceSec, consumeSec } = await endToEnd(mode);
+    const produce = rounds[mode].map((r) => TOTAL / r.produceSec / 1000).sort((a, b) => a - b);
+    const consume = rounds[mode].map((r) => TOTAL / r.consumeSec / 1000).sort((a, b) => a - b);
+    const mid = ROUNDS >> 1;
     console.log(
-      `  ${mode.padEnd(11)} produce ${(TOTAL / produceSec / 1000).toFixed(0).padStart(6)} k msgs/s   consume ${(TOTAL / consumeSec / 1000).toFixed(0).padStart(6)} k msgs/s   (goal ${mode === 'eachBatch' ? '1000' : '300'} k)`,
+      `  ${mode.padEnd(11)} produce ${produce[mid].toFixed(0).padStart(6)} k msgs/s   consume ${consume[mid].toFixed(0).padStart(6)} k msgs/s   (goal ${mode === 'eachBatch' ? '1000' : '300'} k; ` +
+        `consume rounds ${consume.map((c) => c.toFixed(0)).join(', ')})`,
     );
   }
   const samples: number[] = [];

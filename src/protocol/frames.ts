@@ -53,7 +53,7 @@ export function encodeRequest<K extends ApiKeyNumber>(
   header: RequestFrameHeader & { apiKey: K },
   body: RequestInputByKey[K],
 ): Buffer {
-  const writer = new Writer(256);
+  const writer = new Writer(initialCapacity(header.apiKey, body));
   writer.int32(0);
   encodeMessage(RequestHeaderSchema, requestHeaderVersion(header.apiKey, header.apiVersion), {
     requestApiKey: header.apiKey,
@@ -110,12 +110,35 @@ export function encodeResponse<K extends ApiKeyNumber>(
   correlationId: number,
   body: ResponseInputByKey[K],
 ): Buffer {
-  const writer = new Writer(256);
+  const writer = new Writer(initialCapacity(apiKey, body));
   writer.int32(0);
   encodeMessage(ResponseHeaderSchema, responseHeaderVersion(apiKey, apiVersion), { correlationId }, writer);
   encodeMessage(schemaOf(apiKey, 'response'), apiVersion, body, writer);
   writer.buffer.writeInt32BE(writer.offset - 4, 0);
   return writer.result();
+}
+
+interface RecordsCarrier {
+  records?: Uint8Array | null;
+}
+
+/**
+ * Room for the frame up front when it carries record batches (Produce requests, Fetch responses): a writer
+ * that starts small and doubles copies everything written so far at each step, so a Fetch answering four
+ * partitions of 1 MB would copy 6 MB more than it writes. Other frames start at 256 bytes; a guess that
+ * falls short only means one more doubling.
+ */
+function initialCapacity(apiKey: number, body: unknown): number {
+  let partitions: RecordsCarrier[] | undefined;
+  if (apiKey === ApiKey.Fetch) {
+    partitions = ((body as { responses?: Array<{ partitions?: RecordsCarrier[] }> }).responses ?? []).flatMap((t) => t.partitions ?? []);
+  } else if (apiKey === ApiKey.Produce) {
+    partitions = ((body as { topicData?: Array<{ partitionData?: RecordsCarrier[] }> }).topicData ?? []).flatMap((t) => t.partitionData ?? []);
+  }
+  if (partitions === undefined) return 256;
+  let bytes = 256;
+  for (const partition of partitions) bytes += 128 + (partition.records?.length ?? 0);
+  return bytes;
 }
 
 /** Decodes a response frame (without its size prefix) for the request it answers. */
