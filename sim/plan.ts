@@ -54,7 +54,9 @@ export type FaultKind =
   | 'partition-broker-one-way'
   | 'drop-produce-response'
   | 'delay-produce'
-  | 'duplicate-produce';
+  | 'duplicate-produce'
+  | 'lossy-producer'
+  | 'lossy-consumer';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash-broker',
@@ -69,6 +71,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'drop-produce-response',
   'delay-produce',
   'duplicate-produce',
+  'lossy-producer',
+  'lossy-consumer',
 ];
 
 export type FaultStep =
@@ -112,7 +116,14 @@ export type FaultStep =
    * The next `count` Produce requests to `broker` reach it twice (a resend whose first attempt landed); the
    * client hears the answer to the second copy.
    */
-  | { at: number; kind: 'duplicate-produce'; broker: number; count: number };
+  | { at: number; kind: 'duplicate-produce'; broker: number; count: number }
+  /**
+   * For `ms`, each message either way between the producer and one broker is lost with probability
+   * `percent`%: requests and answers vanish and the client's request timeouts decide what happens next.
+   */
+  | { at: number; kind: 'lossy-producer'; producer: number; broker: number; percent: number; ms: number }
+  /** The same for a consumer: its Fetch, Heartbeat, OffsetCommit, JoinGroup... requests and answers. */
+  | { at: number; kind: 'lossy-consumer'; consumer: number; broker: number; percent: number; ms: number };
 
 export interface Plan {
   /** Seed of the cluster's runtime (latency jitter, ids, partitioner start, processing times). */
@@ -205,7 +216,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'auto-commit (KafkaJS defaults) while consumers are killed and restarted: redelivery allowed, skips forbidden',
     {},
     ['consumer-crash', 'slow-consumer'],
-    ['kill-consumer', 'pause-consumer', 'partition-consumer'],
+    ['kill-consumer', 'pause-consumer', 'partition-consumer', 'lossy-consumer'],
     { mustFind: [['redelivery']] },
   ),
   config(
@@ -213,7 +224,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'acks=all, RF 3, min.insync.replicas 2, one broker crashing or cut off at a time: no acknowledged write is lost',
     { ...REPLICATED, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce'],
+    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce', 'lossy-producer', 'lossy-consumer'],
   ),
   config(
     'acks1-failover',
@@ -228,14 +239,14 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'idempotent producer retrying through lost answers and leader crashes: no log duplicate, no reorder',
     { ...REPLICATED, idempotent: true, maxInFlightRequests: 1, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['drop-produce-response', 'crash-broker', 'partition-producer', 'delay-produce', 'duplicate-produce', 'pause-producer', 'partition-broker-one-way'],
+    ['drop-produce-response', 'crash-broker', 'partition-producer', 'delay-produce', 'duplicate-produce', 'pause-producer', 'partition-broker-one-way', 'lossy-producer'],
   ),
   config(
     'inflight-reorder',
     'non-idempotent producer, 5 sends in flight, retries: log duplicates and reordering allowed (and found)',
     { ...REPLICATED, concurrentSends: 5, maxInFlightRequests: 5, recordsPerSend: 1, sendIntervalMs: 150, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['drop-produce-response', 'delay-produce', 'crash-broker', 'duplicate-produce', 'pause-producer'],
+    ['drop-produce-response', 'delay-produce', 'crash-broker', 'duplicate-produce', 'pause-producer', 'lossy-producer'],
     { mustFind: [['nonmonotonic-send'], ['log-duplicate']] },
   ),
   config(
@@ -301,6 +312,12 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
         break;
       case 'duplicate-produce':
         faults.push({ at, kind, broker, count: draw(1, 3) });
+        break;
+      case 'lossy-producer':
+        faults.push({ at, kind, producer: draw(0, w.producers - 1), broker, percent: draw(5, 50), ms: draw(1_000, 20_000) });
+        break;
+      case 'lossy-consumer':
+        faults.push({ at, kind, consumer: draw(0, w.consumers - 1), broker, percent: draw(5, 50), ms: draw(1_000, 3 * w.sessionTimeout) });
         break;
       case 'partition-broker':
         faults.push({ at, kind, broker, ms: draw(500, 20_000) });
@@ -379,5 +396,9 @@ export function describeFault(step: FaultStep): string {
       return `hold the next Produce request to broker ${step.broker} for ${step.ms} ms`;
     case 'duplicate-produce':
       return `deliver the next ${step.count} Produce request(s) to broker ${step.broker} twice`;
+    case 'lossy-producer':
+      return `lose ${step.percent}% of the messages between producer-${step.producer} and broker ${step.broker} for ${step.ms} ms`;
+    case 'lossy-consumer':
+      return `lose ${step.percent}% of the messages between consumer-${step.consumer} and broker ${step.broker} for ${step.ms} ms`;
   }
 }

@@ -293,6 +293,22 @@ class World {
         heal(step.ms, cut, `healed: broker ${step.broker} and the other brokers hear each other again`);
         return;
       }
+      case 'lossy-producer':
+      case 'lossy-consumer': {
+        const [name, client] =
+          step.kind === 'lossy-producer' ? [`producer-${step.producer}`, this.producers[step.producer]?.node()] : [`consumer-${step.consumer}`, this.consumers[step.consumer]?.node()];
+        if (client === undefined) return;
+        const broker = `broker-${step.broker}`;
+        this.note(`fault: ${describeFault(step)}`);
+        network.dropProbability(client, broker, step.percent / 100);
+        network.dropProbability(broker, client, step.percent / 100);
+        const restore = (): void => {
+          network.dropProbability(client, broker, 0);
+          network.dropProbability(broker, client, 0);
+        };
+        heal(step.ms, { heal: restore }, `healed: ${name} and broker ${step.broker} lose nothing again`);
+        return;
+      }
       case 'duplicate-produce':
         this.note(`fault: ${describeFault(step)}`);
         this.interceptProduce(step.broker, step.count, 'request', 'duplicate');
@@ -388,6 +404,8 @@ function faultEnd(step: FaultStep): number {
     case 'partition-broker':
     case 'partition-broker-one-way':
     case 'delay-produce':
+    case 'lossy-producer':
+    case 'lossy-consumer':
       return step.at + step.ms;
     case 'drop-produce-response':
     case 'duplicate-produce':

@@ -128,6 +128,33 @@ describe('simulation harness', () => {
     expect(acksAll.livenessProblems).toEqual([]);
   });
 
+  it('a lossy link loses requests and answers of a producer: a non-idempotent one writes twice, an idempotent one once', async () => {
+    const fault = [{ at: 1_000, kind: 'lossy-producer' as const, producer: 0, broker: 1, percent: 30, ms: 15_000 }];
+    let dropped = 0;
+    const inspect = (cluster: { network: { onTrace(listener: (e: { outcome: string }) => void): unknown } }) =>
+      void cluster.network.onTrace((e) => void (e.outcome === 'dropped' && dropped++));
+    const plain = await simulate({ config: 'inflight-reorder', plan: { seed: 4, faults: fault }, inspect });
+    expect(dropped, 'messages were lost on the link').toBeGreaterThan(0);
+    expect(plain.check.anomalies.map((a) => a.kind)).toContain('log-duplicate');
+    expect(plain.violations).toEqual([]);
+    const idempotent = await simulate({ config: 'idempotent-retries', plan: { seed: 4, faults: fault } });
+    expect(idempotent.check.anomalies).toEqual([]);
+    expect(idempotent.stats.acknowledged).toBe(idempotent.stats.sends);
+    expect(idempotent.events.some((e) => e.text === 'healed: producer-0 and broker 1 lose nothing again')).toBe(true);
+  });
+
+  it('a lossy link of a consumer loses its fetches, heartbeats and commits; the group still gets everything, nothing is skipped', async () => {
+    let dropped = 0;
+    const result = await simulate({
+      config: 'auto-commit-kills',
+      plan: { seed: 4, faults: [{ at: 2_000, kind: 'lossy-consumer', consumer: 0, broker: 1, percent: 40, ms: 20_000 }] },
+      inspect: (cluster) => void cluster.network.onTrace((e) => void (e.outcome === 'dropped' && [e.from, e.to].some((node) => node.startsWith('sim-consumer')) && dropped++)),
+    });
+    expect(dropped).toBeGreaterThan(0);
+    expect(result.violations).toEqual([]);
+    expect(result.livenessProblems).toEqual([]);
+  });
+
   it('plans: drawn from a seed deterministically, faults sorted, one broker down at a time where the configuration says so', () => {
     const config = configNamed('acks-all-isr2');
     expect(planFromSeed(config, 9)).toEqual(planFromSeed(config, 9));
