@@ -90,6 +90,8 @@ export class ClientProcess implements ClientRuntime {
 
   /** Starts `operation` now, or on resume while paused (a stopped process sends nothing). */
   private whenResumed<T>(operation: () => Promise<T>): Promise<T> {
+    // A dead process sends nothing (its handler code may still run and ask, as JavaScript cannot stop it).
+    if (this.killed) return new Promise<T>(() => undefined);
     if (this.deferred === null) return operation();
     return this.guard(new Promise<void>((resolve) => this.deferred!.push(resolve))).then(operation);
   }
@@ -133,7 +135,11 @@ export class ClientProcess implements ClientRuntime {
 
   /** `guard`, calling `onDelivered` once the outcome reaches the caller (never if killed first). */
   private deliver<T>(operation: Promise<T>, onDelivered: (() => void) | undefined): Promise<T> {
-    if (this.killed) return new Promise<T>(() => undefined);
+    if (this.killed) {
+      // Nobody will hear how it ends; its failure must not surface as an unhandled rejection either.
+      operation.catch(() => undefined);
+      return new Promise<T>(() => undefined);
+    }
     return new Promise<T>((resolve, reject) => {
       const settle = (outcome: () => void): void => {
         if (this.killed) return;

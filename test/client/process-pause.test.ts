@@ -89,4 +89,17 @@ describe('a paused client', () => {
     await sim.sleep(60_000);
     expect(settled).toBe(false);
   });
+
+  it('a killed client sends nothing more, even when code of it still runs and asks', async () => {
+    const sim = startCluster({ topics: [{ topic: 'orders', numPartitions: 1 }] });
+    const producer = sim.kafka(quiet).producer();
+    await producer.connect();
+    const node = sim.clientNode(producer);
+    let attempts = 0;
+    sim.network.onTrace((e) => void ((e.kind === 'request' || e.kind === 'connect') && e.from === node && attempts++));
+    sim.kill(producer);
+    void producer.send({ topic: 'orders', messages: [{ value: 'after death' }] });
+    await sim.sleep(10_000);
+    expect(attempts).toBe(0);
+  });
 });
