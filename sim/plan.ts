@@ -31,6 +31,11 @@ export interface Workload {
   /** Transactions of `transactionSize` sends each, aborted with probability `abortPercent`%. */
   transactions?: { size: number; abortPercent: number };
   consumers: number;
+  /**
+   * Consume with `eachBatch` (KafkaJS's documented loop: resolveOffset and heartbeat after each message,
+   * stop when not running or stale) rather than `eachMessage`; each batch is recorded as one poll.
+   */
+  eachBatch?: boolean;
   readUncommitted: boolean;
   /** Virtual ms an `eachMessage` takes (the prng draws in [min, max]). */
   processingMs: readonly [number, number];
@@ -255,6 +260,14 @@ export const CONFIGS: readonly SimulationConfig[] = [
     { ...REPLICATED, idempotent: true, minInsyncReplicas: 2, transactions: { size: 2, abortPercent: 30 } },
     ['broker-crash'],
     ['crash-broker', 'kill-consumer', 'drop-produce-response', 'duplicate-produce', 'pause-producer'],
+  ),
+  config(
+    'each-batch-kills',
+    'eachBatch with resolveOffset per message and auto-commit while consumers are killed, paused and slowed: redelivery allowed, skips (within a batch too) forbidden',
+    { eachBatch: true, recordsPerSend: 6, messagesPerProducer: 90 },
+    ['consumer-crash', 'slow-consumer'],
+    ['kill-consumer', 'pause-consumer', 'stall-consumer'],
+    { mustFind: [['redelivery']] },
   ),
   config(
     'slow-member',

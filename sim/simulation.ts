@@ -4,8 +4,8 @@
  * TigerBeetle's VOPR runs them:
  * - safety: faults on, the workload runs, everything it sees is recorded;
  * - liveness: every fault healed (brokers restarted, links restored, killed consumers restarted), then a
- *   fresh reader must read every partition to its high watermark and the group must have received every
- *   value the reader found, each within `livenessBoundMs` of virtual time.
+ *   fresh reader must read every partition to its high watermark and the group must have finished
+ *   processing every value the reader found, each within `livenessBoundMs` of virtual time.
  * The history goes to the checkers; `violations` keeps the anomalies the configuration's SEMANTICS.md row
  * forbids. Same config and plan, same history: `hash` is compared by the replay tests and printed by
  * `kafkasim simulate`.
@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { createCluster, type EmbeddedCluster } from '../src/embedded/cluster.ts';
 import type { Kafka } from '../src/client/kafka.ts';
 import type { Consumer } from '../src/client/consumer/index.ts';
+import type { KafkaMessage } from '../src/client/consumer/batch.ts';
 import type { Producer } from '../src/client/producer/index.ts';
 import type { Prng } from '../src/runtime/index.ts';
 import type { FaultHandle } from '../src/network/link-conditions.ts';
@@ -109,8 +110,11 @@ class World {
   readonly producers: ProducerProcess[] = [];
   /** Generation of the last successful SyncGroup answer per client node. */
   readonly generations = new Map<string, number>();
-  /** Values the work group received (any member, any time). */
-  readonly groupReceived = new Set<string>();
+  /**
+   * Values a member of the work group finished processing (any member, any time). Received is not enough: a
+   * member killed or evicted with a batch in hand received values it never handled, and the group owes them.
+   */
+  readonly groupProcessed = new Set<string>();
   private readonly downBrokers = new Set<number>();
   private readonly openFaults = new Set<FaultHandle>();
   private readonly timers: Array<{ cancel(): void }> = [];
@@ -188,7 +192,7 @@ class World {
     await this.cluster.sleep(1_000);
 
     this.heal();
-    this.note('liveness phase: every fault healed; a fresh reader must read everything, the group must receive it');
+    this.note('liveness phase: every fault healed; a fresh reader must read everything, the group must process it');
     const reader = new ConsumerProcess(this, 'reader', READER_GROUP, false);
     this.consumers.push(reader);
     reader.start();
@@ -199,14 +203,14 @@ class World {
       this.livenessProblems.push(`the reader did not reach the high watermark of every partition within ${bound} ms: ${reader.lagReport()}`);
       return;
     }
-    const missing = (): string[] => [...reader.received].filter((v) => !this.groupReceived.has(v));
+    const missing = (): string[] => [...reader.received].filter((v) => !this.groupProcessed.has(v));
     try {
       await this.cluster.runUntil(() => missing().length === 0, { maxMs: bound });
     } catch {
-      this.livenessProblems.push(`the group did not receive ${missing().length} value(s) within ${bound} ms: ${missing().slice(0, 10).join(', ')}`);
+      this.livenessProblems.push(`the group did not process ${missing().length} value(s) within ${bound} ms: ${missing().slice(0, 10).join(', ')}`);
       return;
     }
-    this.note('liveness reached: the reader read every partition, the group received every value');
+    this.note('liveness reached: the reader read every partition, the group processed every value');
   }
 
   private inject(planned: FaultStep): void {
@@ -638,27 +642,50 @@ class ConsumerProcess {
     const run = async (): Promise<void> => {
       await consumer.connect();
       await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
+      const deliver = (topic: string, partition: number, messages: KafkaMessage[]): void => {
+        recorder.event(this.name, 'poll', {
+          groupId: this.groupId,
+          isolation,
+          records: messages.map((message) => ({ topic, partition, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', offset: Number(message.offset) })),
+        });
+        for (const message of messages) {
+          const value = message.value?.toString() ?? '';
+          this.received.add(value);
+          this.advance(partition, Number(message.offset) + 1);
+        }
+      };
+      const processOne = async (topic: string, partition: number, message: KafkaMessage): Promise<void> => {
+        const op = recorder.invoke(this.name, 'process', { topic, partition, offset: Number(message.offset), value: message.value?.toString() ?? '' });
+        if (this.isWorker) {
+          const [min, max] = w.processingMs;
+          const stall = this.stallMs;
+          this.stallMs = 0;
+          await this.world.cluster.sleep(this.world.random.range(min, max) + stall);
+        }
+        if (!current()) return;
+        recorder.ok(op);
+        if (this.isWorker) this.world.groupProcessed.add(message.value?.toString() ?? '');
+      };
+      if (w.eachBatch === true) {
+        await consumer.run({
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            if (!current() || batch.messages.length === 0) return;
+            deliver(batch.topic, batch.partition, batch.messages);
+            for (const message of batch.messages) {
+              if (!isRunning() || isStale()) break;
+              await processOne(batch.topic, batch.partition, message);
+              resolveOffset(message.offset);
+              await heartbeat();
+            }
+          },
+        });
+        return;
+      }
       await consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
           if (!current()) return;
-          const value = message.value?.toString() ?? '';
-          const offset = Number(message.offset);
-          recorder.event(this.name, 'poll', {
-            groupId: this.groupId,
-            isolation,
-            records: [{ topic, partition, key: message.key?.toString() ?? null, value, offset }],
-          });
-          this.received.add(value);
-          if (this.isWorker) this.world.groupReceived.add(value);
-          this.advance(partition, offset + 1);
-          const op = recorder.invoke(this.name, 'process', { topic, partition, offset, value });
-          if (this.isWorker) {
-            const [min, max] = w.processingMs;
-            const stall = this.stallMs;
-            this.stallMs = 0;
-            await this.world.cluster.sleep(this.world.random.range(min, max) + stall);
-          }
-          if (current()) recorder.ok(op);
+          deliver(topic, partition, [message]);
+          await processOne(topic, partition, message);
         },
       });
     };

@@ -40,9 +40,13 @@ function describe(record: OperationRecord, invoke: OperationRecord | undefined):
     }
     case 'poll': {
       if (record.type === 'invoke') return undefined;
-      const r = record.value.records[0];
+      const records = record.value.records;
+      const r = records[0];
       if (r === undefined) return undefined;
-      return `received ${r.topic}/${r.partition} offset ${r.offset}: ${r.value}`;
+      if (records.length === 1) return `received ${r.topic}/${r.partition} offset ${r.offset}: ${r.value}`;
+      // A batch (eachBatch): the range and the values at its ends.
+      const last = records[records.length - 1];
+      return `received a batch of ${records.length} from ${r.topic}/${r.partition} offsets ${r.offset}..${last.offset}: ${r.value} .. ${last.value}`;
     }
     case 'process':
       if (record.type === 'invoke') return undefined;

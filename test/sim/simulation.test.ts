@@ -155,6 +155,18 @@ describe('simulation harness', () => {
     expect(result.livenessProblems).toEqual([]);
   });
 
+  it('eachBatch: a batch is one poll of several records, and a member killed mid-batch leaves the rest of it to be delivered again', async () => {
+    const result = await simulate({
+      config: 'each-batch-kills',
+      plan: { seed: 5, faults: [{ at: 7_000, kind: 'kill-consumer', consumer: 0, ownerOf: 0, restartMs: 1_000 }] },
+    });
+    const polls = result.history.filter((r) => r.f === 'poll' && r.type === 'ok' && r.process.startsWith('consumer-'));
+    expect(polls.some((r) => r.f === 'poll' && r.value.records.length > 1), 'some poll carries a whole batch').toBe(true);
+    expect(result.check.anomalies.map((a) => a.kind)).toContain('redelivery');
+    expect(result.violations).toEqual([]);
+    expect(result.livenessProblems).toEqual([]);
+  });
+
   it('plans: drawn from a seed deterministically, faults sorted, one broker down at a time where the configuration says so', () => {
     const config = configNamed('acks-all-isr2');
     expect(planFromSeed(config, 9)).toEqual(planFromSeed(config, 9));
