@@ -61,7 +61,8 @@ export type FaultKind =
   | 'delay-produce'
   | 'duplicate-produce'
   | 'lossy-producer'
-  | 'lossy-consumer';
+  | 'lossy-consumer'
+  | 'delay-api';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash-broker',
@@ -78,7 +79,12 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'duplicate-produce',
   'lossy-producer',
   'lossy-consumer',
+  'delay-api',
 ];
+
+/** The APIs a `delay-api` fault may hold, by the names Kafka's specs give them. */
+export const DELAYABLE_APIS = ['Fetch', 'Heartbeat', 'OffsetCommit', 'JoinGroup', 'SyncGroup', 'Metadata'] as const;
+export type DelayableApi = (typeof DELAYABLE_APIS)[number];
 
 export type FaultStep =
   /**
@@ -128,7 +134,12 @@ export type FaultStep =
    */
   | { at: number; kind: 'lossy-producer'; producer: number; broker: number; percent: number; ms: number }
   /** The same for a consumer: its Fetch, Heartbeat, OffsetCommit, JoinGroup... requests and answers. */
-  | { at: number; kind: 'lossy-consumer'; consumer: number; broker: number; percent: number; ms: number };
+  | { at: number; kind: 'lossy-consumer'; consumer: number; broker: number; percent: number; ms: number }
+  /**
+   * For `ms`, every `api` request to `broker` (or, with `response`, every answer leaving it) waits `delayMs`:
+   * a slow coordinator, a slow leader, a congested link. Followers' Fetch requests count too.
+   */
+  | { at: number; kind: 'delay-api'; api: DelayableApi; broker: number; delayMs: number; response: boolean; ms: number };
 
 export interface Plan {
   /** Seed of the cluster's runtime (latency jitter, ids, partitioner start, processing times). */
@@ -221,7 +232,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'auto-commit (KafkaJS defaults) while consumers are killed and restarted: redelivery allowed, skips forbidden',
     {},
     ['consumer-crash', 'slow-consumer'],
-    ['kill-consumer', 'pause-consumer', 'partition-consumer', 'lossy-consumer'],
+    ['kill-consumer', 'pause-consumer', 'partition-consumer', 'lossy-consumer', 'delay-api'],
     { mustFind: [['redelivery']] },
   ),
   config(
@@ -229,7 +240,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'acks=all, RF 3, min.insync.replicas 2, one broker crashing or cut off at a time: no acknowledged write is lost',
     { ...REPLICATED, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce', 'lossy-producer', 'lossy-consumer'],
+    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce', 'lossy-producer', 'lossy-consumer', 'delay-api'],
   ),
   config(
     'acks1-failover',
@@ -266,7 +277,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'eachBatch with resolveOffset per message and auto-commit while consumers are killed, paused and slowed: redelivery allowed, skips (within a batch too) forbidden',
     { eachBatch: true, recordsPerSend: 6, messagesPerProducer: 90 },
     ['consumer-crash', 'slow-consumer'],
-    ['kill-consumer', 'pause-consumer', 'stall-consumer'],
+    ['kill-consumer', 'pause-consumer', 'stall-consumer', 'delay-api'],
     { mustFind: [['redelivery']] },
   ),
   config(
@@ -331,6 +342,9 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
         break;
       case 'lossy-consumer':
         faults.push({ at, kind, consumer: draw(0, w.consumers - 1), broker, percent: draw(5, 50), ms: draw(1_000, 3 * w.sessionTimeout) });
+        break;
+      case 'delay-api':
+        faults.push({ at, kind, api: DELAYABLE_APIS[draw(0, DELAYABLE_APIS.length - 1)], broker, delayMs: draw(50, 2 * w.sessionTimeout), response: draw(0, 1) === 1, ms: draw(1_000, 20_000) });
         break;
       case 'partition-broker':
         faults.push({ at, kind, broker, ms: draw(500, 20_000) });
@@ -413,5 +427,7 @@ export function describeFault(step: FaultStep): string {
       return `lose ${step.percent}% of the messages between producer-${step.producer} and broker ${step.broker} for ${step.ms} ms`;
     case 'lossy-consumer':
       return `lose ${step.percent}% of the messages between consumer-${step.consumer} and broker ${step.broker} for ${step.ms} ms`;
+    case 'delay-api':
+      return `hold every ${step.api} ${step.response ? 'answer from' : 'request to'} broker ${step.broker} ${step.delayMs} ms, for ${step.ms} ms`;
   }
 }

@@ -25,13 +25,22 @@ import type { FaultHandle } from '../src/network/link-conditions.ts';
 import { HistoryRecorder, type History, type SentRecord, type TopicPartition } from './history.ts';
 import { checkHistory, type Anomaly, type CheckResult } from './checkers/index.ts';
 import { violations as forbidden } from './semantics.ts';
-import { configNamed, describeFault, planFromSeed, type FaultStep, type Plan, type SimulationConfig, type Workload } from './plan.ts';
+import { ApiKey, type ApiKeyNumber } from '../src/protocol/index.ts';
+import { configNamed, describeFault, planFromSeed, type DelayableApi, type FaultStep, type Plan, type SimulationConfig, type Workload } from './plan.ts';
 
 export const TOPIC = 'events';
 const GROUP = 'workers';
 const READER_GROUP = 'final-reader';
 const SYNC_GROUP = 14;
 const PRODUCE = 0;
+const API_KEYS: Record<DelayableApi, ApiKeyNumber> = {
+  Fetch: ApiKey.Fetch,
+  Heartbeat: ApiKey.Heartbeat,
+  OffsetCommit: ApiKey.OffsetCommit,
+  JoinGroup: ApiKey.JoinGroup,
+  SyncGroup: ApiKey.SyncGroup,
+  Metadata: ApiKey.Metadata,
+};
 
 /** Something the harness did or saw that is not a client operation: a fault, a heal, a phase change. */
 export interface SimEvent {
@@ -313,6 +322,16 @@ class World {
         heal(step.ms, { heal: restore }, `healed: ${name} and broker ${step.broker} lose nothing again`);
         return;
       }
+      case 'delay-api': {
+        this.note(`fault: ${describeFault(step)}`);
+        const handle = network.intercept(API_KEYS[step.api], () => ({ action: 'delay', ms: step.delayMs }), {
+          keep: true,
+          direction: step.response ? 'response' : 'request',
+          node: `broker-${step.broker}`,
+        });
+        heal(step.ms, { heal: () => handle.remove() }, `healed: ${step.api} at broker ${step.broker} is prompt again`);
+        return;
+      }
       case 'duplicate-produce':
         this.note(`fault: ${describeFault(step)}`);
         this.interceptProduce(step.broker, step.count, 'request', 'duplicate');
@@ -410,6 +429,7 @@ function faultEnd(step: FaultStep): number {
     case 'delay-produce':
     case 'lossy-producer':
     case 'lossy-consumer':
+    case 'delay-api':
       return step.at + step.ms;
     case 'drop-produce-response':
     case 'duplicate-produce':

@@ -167,6 +167,24 @@ describe('simulation harness', () => {
     expect(result.livenessProblems).toEqual([]);
   });
 
+  it('held Heartbeat answers from the coordinator get a member evicted; held Fetch requests only slow the group down', async () => {
+    const heartbeats = await simulate({
+      config: 'auto-commit-kills',
+      plan: { seed: 4, faults: [{ at: 8_000, kind: 'delay-api', api: 'Heartbeat', broker: 1, delayMs: 15_000, response: true, ms: 20_000 }] },
+    });
+    const assigns = heartbeats.history.filter((r) => r.f === 'assign' && r.type === 'ok');
+    expect(assigns.some((r) => r.time > 8_000), 'the group rebalanced during the fault').toBe(true);
+    expect(heartbeats.events.some((e) => e.text === 'healed: Heartbeat at broker 1 is prompt again')).toBe(true);
+    expect(heartbeats.violations).toEqual([]);
+    expect(heartbeats.livenessProblems).toEqual([]);
+    const fetches = await simulate({
+      config: 'auto-commit-kills',
+      plan: { seed: 4, faults: [{ at: 3_000, kind: 'delay-api', api: 'Fetch', broker: 1, delayMs: 2_000, response: false, ms: 10_000 }] },
+    });
+    expect(fetches.violations).toEqual([]);
+    expect(fetches.livenessProblems).toEqual([]);
+  });
+
   it('plans: drawn from a seed deterministically, faults sorted, one broker down at a time where the configuration says so', () => {
     const config = configNamed('acks-all-isr2');
     expect(planFromSeed(config, 9)).toEqual(planFromSeed(config, 9));
