@@ -62,7 +62,8 @@ export type FaultKind =
   | 'duplicate-produce'
   | 'lossy-producer'
   | 'lossy-consumer'
-  | 'delay-api';
+  | 'delay-api'
+  | 'duplicate-api';
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'crash-broker',
@@ -80,6 +81,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'lossy-producer',
   'lossy-consumer',
   'delay-api',
+  'duplicate-api',
 ];
 
 /** The APIs a `delay-api` fault may hold, by the names Kafka's specs give them. */
@@ -139,7 +141,12 @@ export type FaultStep =
    * For `ms`, every `api` request to `broker` (or, with `response`, every answer leaving it) waits `delayMs`:
    * a slow coordinator, a slow leader, a congested link. Followers' Fetch requests count too.
    */
-  | { at: number; kind: 'delay-api'; api: DelayableApi; broker: number; delayMs: number; response: boolean; ms: number };
+  | { at: number; kind: 'delay-api'; api: DelayableApi; broker: number; delayMs: number; response: boolean; ms: number }
+  /**
+   * The next `count` `api` requests to `broker` reach it twice (the client hears the second answer): a
+   * coordinator must treat a repeated JoinGroup, SyncGroup, Heartbeat or OffsetCommit of a member as Kafka does.
+   */
+  | { at: number; kind: 'duplicate-api'; api: DelayableApi; broker: number; count: number };
 
 export interface Plan {
   /** Seed of the cluster's runtime (latency jitter, ids, partitioner start, processing times). */
@@ -232,7 +239,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'auto-commit (KafkaJS defaults) while consumers are killed and restarted: redelivery allowed, skips forbidden',
     {},
     ['consumer-crash', 'slow-consumer'],
-    ['kill-consumer', 'pause-consumer', 'partition-consumer', 'lossy-consumer', 'delay-api'],
+    ['kill-consumer', 'pause-consumer', 'partition-consumer', 'lossy-consumer', 'delay-api', 'duplicate-api'],
     { mustFind: [['redelivery']] },
   ),
   config(
@@ -240,7 +247,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'acks=all, RF 3, min.insync.replicas 2, one broker crashing or cut off at a time: no acknowledged write is lost',
     { ...REPLICATED, minInsyncReplicas: 2 },
     ['broker-crash', 'network-partition'],
-    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce', 'lossy-producer', 'lossy-consumer', 'delay-api'],
+    ['crash-broker', 'partition-broker', 'partition-broker-one-way', 'partition-producer', 'pause-producer', 'duplicate-produce', 'lossy-producer', 'lossy-consumer', 'delay-api', 'duplicate-api'],
   ),
   config(
     'acks1-failover',
@@ -277,7 +284,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'eachBatch with resolveOffset per message and auto-commit while consumers are killed, paused and slowed: redelivery allowed, skips (within a batch too) forbidden',
     { eachBatch: true, recordsPerSend: 6, messagesPerProducer: 90 },
     ['consumer-crash', 'slow-consumer'],
-    ['kill-consumer', 'pause-consumer', 'stall-consumer', 'delay-api'],
+    ['kill-consumer', 'pause-consumer', 'stall-consumer', 'delay-api', 'duplicate-api'],
     { mustFind: [['redelivery']] },
   ),
   config(
@@ -342,6 +349,9 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
         break;
       case 'lossy-consumer':
         faults.push({ at, kind, consumer: draw(0, w.consumers - 1), broker, percent: draw(5, 50), ms: draw(1_000, 3 * w.sessionTimeout) });
+        break;
+      case 'duplicate-api':
+        faults.push({ at, kind, api: DELAYABLE_APIS[draw(0, DELAYABLE_APIS.length - 1)], broker, count: draw(1, 5) });
         break;
       case 'delay-api':
         faults.push({ at, kind, api: DELAYABLE_APIS[draw(0, DELAYABLE_APIS.length - 1)], broker, delayMs: draw(50, 2 * w.sessionTimeout), response: draw(0, 1) === 1, ms: draw(1_000, 20_000) });
@@ -427,6 +437,8 @@ export function describeFault(step: FaultStep): string {
       return `lose ${step.percent}% of the messages between producer-${step.producer} and broker ${step.broker} for ${step.ms} ms`;
     case 'lossy-consumer':
       return `lose ${step.percent}% of the messages between consumer-${step.consumer} and broker ${step.broker} for ${step.ms} ms`;
+    case 'duplicate-api':
+      return `deliver the next ${step.count} ${step.api} request(s) to broker ${step.broker} twice`;
     case 'delay-api':
       return `hold every ${step.api} ${step.response ? 'answer from' : 'request to'} broker ${step.broker} ${step.delayMs} ms, for ${step.ms} ms`;
   }

@@ -334,11 +334,15 @@ class World {
       }
       case 'duplicate-produce':
         this.note(`fault: ${describeFault(step)}`);
-        this.interceptProduce(step.broker, step.count, 'request', 'duplicate');
+        this.interceptNext(PRODUCE, step.broker, step.count, 'request', 'duplicate');
+        return;
+      case 'duplicate-api':
+        this.note(`fault: ${describeFault(step)}`);
+        this.interceptNext(API_KEYS[step.api], step.broker, step.count, 'request', 'duplicate');
         return;
       case 'drop-produce-response':
         this.note(`fault: ${describeFault(step)}`);
-        this.interceptProduce(step.broker, step.count, 'response', 'drop');
+        this.interceptNext(PRODUCE, step.broker, step.count, 'response', 'drop');
         return;
       case 'delay-produce': {
         this.note(`fault: ${describeFault(step)}`);
@@ -349,11 +353,11 @@ class World {
     }
   }
 
-  /** Applies `action` to the next `count` Produce requests (or responses) at `broker`. */
-  private interceptProduce(broker: number, count: number, direction: 'request' | 'response', action: 'drop' | 'duplicate'): void {
+  /** Applies `action` to the next `count` requests (or responses) of an API at `broker`. */
+  private interceptNext(apiKey: ApiKeyNumber, broker: number, count: number, direction: 'request' | 'response', action: 'drop' | 'duplicate'): void {
     let left = count;
     const handle = this.cluster.network.intercept(
-      PRODUCE,
+      apiKey,
       () => {
         left--;
         if (left <= 0) handle.remove();
@@ -433,6 +437,7 @@ function faultEnd(step: FaultStep): number {
       return step.at + step.ms;
     case 'drop-produce-response':
     case 'duplicate-produce':
+    case 'duplicate-api':
       return step.at;
   }
 }

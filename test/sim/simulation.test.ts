@@ -185,6 +185,22 @@ describe('simulation harness', () => {
     expect(fetches.livenessProblems).toEqual([]);
   });
 
+  it('repeated JoinGroup, SyncGroup and Heartbeat requests leave the group formed as usual: one owner per partition', async () => {
+    for (const api of ['JoinGroup', 'SyncGroup', 'Heartbeat'] as const) {
+      let duplicated = 0;
+      const result = await simulate({
+        config: 'auto-commit-kills',
+        plan: { seed: 4, faults: [{ at: 0, kind: 'duplicate-api', api, broker: 1, count: 3 }] },
+        inspect: (cluster) => void cluster.network.onTrace((e) => void (e.kind === 'intercept' && e.action === 'duplicate' && duplicated++)),
+      });
+      expect(duplicated, api).toBe(3);
+      expect(result.violations, api).toEqual([]);
+      expect(result.livenessProblems, api).toEqual([]);
+      const owners = result.history.filter((r) => r.f === 'assign' && r.type === 'ok' && r.process.startsWith('consumer-'));
+      expect(owners.flatMap((r) => (r.f === 'assign' ? r.value.partitions.map((p) => p.partition) : [])).sort(), api).toEqual([0, 1, 2]);
+    }
+  });
+
   it('plans: drawn from a seed deterministically, faults sorted, one broker down at a time where the configuration says so', () => {
     const config = configNamed('acks-all-isr2');
     expect(planFromSeed(config, 9)).toEqual(planFromSeed(config, 9));
