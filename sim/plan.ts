@@ -87,6 +87,9 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 /** The APIs a `delay-api` fault may hold, by the names Kafka's specs give them. */
 export const DELAYABLE_APIS = ['Fetch', 'Heartbeat', 'OffsetCommit', 'JoinGroup', 'SyncGroup', 'Metadata'] as const;
 export type DelayableApi = (typeof DELAYABLE_APIS)[number];
+/** The transaction coordinator's APIs, drawn as well when the workload is transactional. */
+export const TRANSACTION_APIS = ['InitProducerId', 'FindCoordinator', 'AddPartitionsToTxn', 'AddOffsetsToTxn', 'TxnOffsetCommit', 'EndTxn'] as const;
+export type FaultApi = DelayableApi | (typeof TRANSACTION_APIS)[number];
 
 export type FaultStep =
   /**
@@ -141,12 +144,12 @@ export type FaultStep =
    * For `ms`, every `api` request to `broker` (or, with `response`, every answer leaving it) waits `delayMs`:
    * a slow coordinator, a slow leader, a congested link. Followers' Fetch requests count too.
    */
-  | { at: number; kind: 'delay-api'; api: DelayableApi; broker: number; delayMs: number; response: boolean; ms: number }
+  | { at: number; kind: 'delay-api'; api: FaultApi; broker: number; delayMs: number; response: boolean; ms: number }
   /**
    * The next `count` `api` requests to `broker` reach it twice (the client hears the second answer): a
    * coordinator must treat a repeated JoinGroup, SyncGroup, Heartbeat or OffsetCommit of a member as Kafka does.
    */
-  | { at: number; kind: 'duplicate-api'; api: DelayableApi; broker: number; count: number };
+  | { at: number; kind: 'duplicate-api'; api: FaultApi; broker: number; count: number };
 
 export interface Plan {
   /** Seed of the cluster's runtime (latency jitter, ids, partitioner start, processing times). */
@@ -277,7 +280,7 @@ export const CONFIGS: readonly SimulationConfig[] = [
     'transactional producer committing and aborting, read_committed consumers, broker crashes: no aborted read',
     { ...REPLICATED, idempotent: true, minInsyncReplicas: 2, transactions: { size: 2, abortPercent: 30 } },
     ['broker-crash'],
-    ['crash-broker', 'kill-consumer', 'drop-produce-response', 'duplicate-produce', 'pause-producer'],
+    ['crash-broker', 'kill-consumer', 'drop-produce-response', 'duplicate-produce', 'pause-producer', 'duplicate-api', 'delay-api'],
   ),
   config(
     'each-batch-kills',
@@ -312,6 +315,7 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
   const count = draw(0, config.maxFaults);
   const faults: FaultStep[] = [];
   const w = config.workload;
+  const apis: readonly FaultApi[] = w.transactions === undefined ? DELAYABLE_APIS : [...DELAYABLE_APIS, ...TRANSACTION_APIS];
   for (let i = 0; i < count; i++) {
     const kind = config.faultMenu[draw(0, config.faultMenu.length - 1)];
     const at = draw(0, config.faultWindowMs);
@@ -351,10 +355,10 @@ export function drawPlan(config: SimulationConfig, draw: Draw): Plan {
         faults.push({ at, kind, consumer: draw(0, w.consumers - 1), broker, percent: draw(5, 50), ms: draw(1_000, 3 * w.sessionTimeout) });
         break;
       case 'duplicate-api':
-        faults.push({ at, kind, api: DELAYABLE_APIS[draw(0, DELAYABLE_APIS.length - 1)], broker, count: draw(1, 5) });
+        faults.push({ at, kind, api: apis[draw(0, apis.length - 1)], broker, count: draw(1, 5) });
         break;
       case 'delay-api':
-        faults.push({ at, kind, api: DELAYABLE_APIS[draw(0, DELAYABLE_APIS.length - 1)], broker, delayMs: draw(50, 2 * w.sessionTimeout), response: draw(0, 1) === 1, ms: draw(1_000, 20_000) });
+        faults.push({ at, kind, api: apis[draw(0, apis.length - 1)], broker, delayMs: draw(50, 2 * w.sessionTimeout), response: draw(0, 1) === 1, ms: draw(1_000, 20_000) });
         break;
       case 'partition-broker':
         faults.push({ at, kind, broker, ms: draw(500, 20_000) });

@@ -26,20 +26,26 @@ import { HistoryRecorder, type History, type SentRecord, type TopicPartition } f
 import { checkHistory, type Anomaly, type CheckResult } from './checkers/index.ts';
 import { violations as forbidden } from './semantics.ts';
 import { ApiKey, type ApiKeyNumber } from '../src/protocol/index.ts';
-import { configNamed, describeFault, planFromSeed, type DelayableApi, type FaultStep, type Plan, type SimulationConfig, type Workload } from './plan.ts';
+import { configNamed, describeFault, planFromSeed, type FaultApi, type FaultStep, type Plan, type SimulationConfig, type Workload } from './plan.ts';
 
 export const TOPIC = 'events';
 const GROUP = 'workers';
 const READER_GROUP = 'final-reader';
 const SYNC_GROUP = 14;
 const PRODUCE = 0;
-const API_KEYS: Record<DelayableApi, ApiKeyNumber> = {
+const API_KEYS: Record<FaultApi, ApiKeyNumber> = {
   Fetch: ApiKey.Fetch,
   Heartbeat: ApiKey.Heartbeat,
   OffsetCommit: ApiKey.OffsetCommit,
   JoinGroup: ApiKey.JoinGroup,
   SyncGroup: ApiKey.SyncGroup,
   Metadata: ApiKey.Metadata,
+  InitProducerId: ApiKey.InitProducerId,
+  FindCoordinator: ApiKey.FindCoordinator,
+  AddPartitionsToTxn: ApiKey.AddPartitionsToTxn,
+  AddOffsetsToTxn: ApiKey.AddOffsetsToTxn,
+  TxnOffsetCommit: ApiKey.TxnOffsetCommit,
+  EndTxn: ApiKey.EndTxn,
 };
 
 /** Something the harness did or saw that is not a client operation: a fault, a heal, a phase change. */
