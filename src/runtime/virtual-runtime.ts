@@ -12,10 +12,11 @@
  * How promise continuations are ordered. Model code is async: a timer callback resolves a promise, and
  * the code awaiting it runs later as a microtask, possibly arming a `timer(0)` after several awaits.
  * Every driver here (the scripted `advance`/`runUntil`/`runUntilIdle` and the auto driver) awaits
- * exactly one host macrotask between two events (`hostYield` in host.ts, a check-phase immediate).
- * Node runs a macrotask only once the `process.nextTick` queue and the promise microtask queue are
- * empty, and re-drains both after each callback, so every continuation queued by an event, and every
- * continuation those queue in turn, however long the chain, has run before the next event is chosen.
+ * `hostSettle` (host.ts) between two events: it resolves only once Node's microtask queue is empty, so
+ * every continuation queued by an event, and every continuation those queue in turn, however long the
+ * chain, has run before the next event is chosen. (It used to be one host macrotask per event, which gives
+ * the same guarantee at several times the cost; hostSettle still takes a real macrotask every 128 events,
+ * and the drivers take one before they conclude that nothing is pending.)
  * Microtasks run in FIFO order (V8's order, deterministic for the same program), so the interleaving is
  * a function of the seed. Fake-timer libraries fire the next timer synchronously after the previous one
  * and get exactly this wrong: a continuation that arms `timer(0)` at t=10 runs after time has moved on.
@@ -44,7 +45,7 @@
  * than one driver at a time.
  */
 import { assert } from './assert.ts';
-import { hostTimeout, hostYield, MAX_HOST_DELAY_MS, type HostTimeout } from './host.ts';
+import { hostSettle, hostTimeout, hostYield, MAX_HOST_DELAY_MS, type HostTimeout } from './host.ts';
 import { randomUuid, SeededPrng } from './prng.ts';
 import { normalizeDelayMs, PrefixCounters, type Prng, type Runtime, type Timer } from './runtime.ts';
 
@@ -404,7 +405,7 @@ export class VirtualRuntime implements Runtime {
     try {
       const endMs = this.nowMs + spanMs;
       for (;;) {
-        await hostYield();
+        await hostSettle();
         const next = this.queue.peek();
         if (next === undefined || next.dueMs > endMs) break;
         this.fire(next);
@@ -425,9 +426,15 @@ export class VirtualRuntime implements Runtime {
       const limitMs = startMs + maxMs;
       let events = 0;
       for (;;) {
-        await hostYield();
+        await hostSettle();
         if (predicate()) return;
-        const next = this.queue.peek();
+        let next = this.queue.peek();
+        if (next === undefined) {
+          // Before calling it a stall, give the host one real macrotask, as every event got before hostSettle.
+          await hostYield();
+          if (predicate()) return;
+          next = this.queue.peek();
+        }
         if (next === undefined) {
           throw this.limitError(
             'stalled',
@@ -467,8 +474,12 @@ export class VirtualRuntime implements Runtime {
     try {
       let events = 0;
       for (;;) {
-        await hostYield();
-        const next = this.queue.peek();
+        await hostSettle();
+        let next = this.queue.peek();
+        if (next === undefined) {
+          await hostYield();
+          next = this.queue.peek();
+        }
         if (next === undefined) return;
         if (events >= maxEvents) {
           throw this.limitError(
@@ -586,7 +597,8 @@ export class VirtualRuntime implements Runtime {
     let demandChangesWhenQuiet: number | undefined;
     try {
       for (;;) {
-        await hostYield();
+        // An empty queue is judged after a real macrotask (a stall is declared only when one changed nothing).
+        await (demandChangesWhenQuiet === undefined ? hostSettle() : hostYield());
         if (this.scriptedCall !== undefined || this.tracked.size === 0) return;
         const next = this.queue.peek();
         if (next === undefined) {
