@@ -143,11 +143,14 @@ export interface PendingOperation<F extends OperationKind> {
 export class HistoryRecorder {
   private readonly records: OperationRecord[] = [];
   private readonly open = new Set<number>();
+  private lastTime = -Infinity;
 
   constructor(private readonly now: () => number) {}
 
   invoke<F extends OperationKind>(process: string, f: F, value: Bodies[F]): PendingOperation<F> {
-    const index = this.append({ type: 'invoke', f, process, value } as Omit<RecordBase<F>, 'index' | 'time'>);
+    const index = this.records.length;
+    // Built literally rather than spread: the key order is part of the history's JSON (and so of its hash).
+    this.push({ type: 'invoke', f, process, value, index, time: this.timeNow() } as RecordBase<F> as OperationRecord);
     this.open.add(index);
     return { index, f, process, value };
   }
@@ -155,15 +158,15 @@ export class HistoryRecorder {
   /** Completes an invoke; without `value`, the completion repeats the invoke's. */
   complete<F extends OperationKind>(pending: PendingOperation<F>, type: CompletionType, value?: Bodies[F], error?: string): OperationRecord<F> {
     assert(this.open.delete(pending.index), `operation #${pending.index} is completed once`);
-    const index = this.append({
-      type,
-      f: pending.f,
-      process: pending.process,
-      value: value ?? pending.value,
-      invokeIndex: pending.index,
-      ...(error === undefined ? {} : { error }),
-    } as Omit<RecordBase<F>, 'index' | 'time'>);
-    return this.records[index] as OperationRecord<F>;
+    const index = this.records.length;
+    const time = this.timeNow();
+    const record = (
+      error === undefined
+        ? { type, f: pending.f, process: pending.process, value: value ?? pending.value, invokeIndex: pending.index, index, time }
+        : { type, f: pending.f, process: pending.process, value: value ?? pending.value, invokeIndex: pending.index, error, index, time }
+    ) as RecordBase<F> as OperationRecord<F>;
+    this.push(record);
+    return record;
   }
 
   ok<F extends OperationKind>(pending: PendingOperation<F>, value?: Bodies[F]): OperationRecord<F> {
@@ -192,13 +195,15 @@ export class HistoryRecorder {
     return this.records.slice();
   }
 
-  private append<F extends OperationKind>(partial: Omit<RecordBase<F>, 'index' | 'time'>): number {
+  private timeNow(): number {
     const time = this.now();
-    const last = this.records[this.records.length - 1];
-    assert(last === undefined || time >= last.time, 'virtual time never goes back within a history');
-    const index = this.records.length;
-    this.records.push({ ...partial, index, time } as unknown as OperationRecord);
-    return index;
+    assert(time >= this.lastTime, 'virtual time never goes back within a history');
+    this.lastTime = time;
+    return time;
+  }
+
+  private push(record: OperationRecord): void {
+    this.records.push(record);
   }
 }
 
