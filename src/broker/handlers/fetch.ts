@@ -89,13 +89,16 @@ export const fetchHandler = defineHandler({
       return topic.partitions.map((partition) => ({ topicName: name, topicId: topic.topicId, partition }));
     });
 
-    const read = (): { answers: PartitionAnswer[]; bytes: number; failed: boolean } => {
+    // Only the first read records a follower's position (Kafka's `updateFetchState = !readFromPurgatory`): a
+    // parked fetch re-read when data arrives says nothing new about the follower, and re-recording it woke every
+    // other parked follower fetch, each re-recording in turn.
+    const read = (updateFetchState: boolean): { answers: PartitionAnswer[]; bytes: number; failed: boolean } => {
       let remaining = request.maxBytes;
       let bytes = 0;
       let failed = false;
       let first = true;
       const answers = targets.map((target) => {
-        const answer = readPartition(broker, target, replicaId, request.isolationLevel, header.apiVersion, remaining, first);
+        const answer = readPartition(broker, target, replicaId, request.isolationLevel, header.apiVersion, remaining, first, updateFetchState);
         if (answer.errorCode !== ErrorCode.NONE) failed = true;
         const size = answer.records?.length ?? 0;
         if (size > 0) first = false;
@@ -106,7 +109,7 @@ export const fetchHandler = defineHandler({
       return { answers, bytes, failed };
     };
 
-    let result = read();
+    let result = read(true);
     if (!result.failed && result.bytes < request.minBytes && request.maxWaitMs > 0 && targets.length > 0) {
       const replicas = targets
         .map((t) => (t.topicName === null ? undefined : broker.replicas.get(`${t.topicName}-${t.partition.partition}`)))
@@ -122,13 +125,13 @@ export const fetchHandler = defineHandler({
         for (const replica of replicas) {
           unsubscribes.push(
             replica.onData(() => {
-              const again = read();
+              const again = read(false);
               if (again.failed || again.bytes >= request.minBytes) done();
             }),
           );
         }
       });
-      result = read();
+      result = read(false);
     }
 
     const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionAnswer[] }>();
@@ -154,6 +157,7 @@ function readPartition(
   apiVersion: number,
   remainingBytes: number,
   minOneMessage: boolean,
+  updateFetchState: boolean,
 ): PartitionAnswer {
   const { partition: requested } = target;
   const index = requested.partition;
@@ -191,7 +195,7 @@ function readPartition(
   if (fetchOffset < replica.logStartOffset || fetchOffset > replica.logEndOffset) {
     return errorAnswer(index, ErrorCode.OFFSET_OUT_OF_RANGE);
   }
-  if (isFollower) {
+  if (isFollower && updateFetchState) {
     const { shouldExpandIsr } = replica.recordFollowerFetch(replicaId, fetchOffset, broker.runtime.now(), requested.logStartOffset);
     if (shouldExpandIsr) broker.alterIsr(replica, [...replica.isr, replicaId]);
   }
