@@ -46,6 +46,9 @@ interface FetchTarget {
   readonly partition: FetchRequest['topics'][number]['partitions'][number];
 }
 
+/** Answers without records share one empty buffer (a zero-length Buffer cannot be written to). */
+const NO_RECORDS = Buffer.alloc(0);
+
 /** Kafka's createLogReadResult for a failed partition: -1 offsets, no records (followers ask ListOffsets). */
 function errorAnswer(partitionIndex: number, errorCode: number): PartitionAnswer {
   return {
@@ -54,7 +57,7 @@ function errorAnswer(partitionIndex: number, errorCode: number): PartitionAnswer
     highWatermark: -1n,
     lastStableOffset: -1n,
     logStartOffset: -1n,
-    records: Buffer.alloc(0),
+    records: NO_RECORDS,
   };
 }
 
@@ -203,18 +206,19 @@ function readPartition(
   const maxOffset = isFollower ? replica.logEndOffset : isReadCommitted ? replica.lastStableOffset : replica.highWatermark;
   const maxBytes = Math.max(0, Math.min(requested.partitionMaxBytes, remainingBytes));
   const data = replica.log.read(fetchOffset, { maxBytes, maxOffset, minOneMessage, includeAbortedTransactions: isReadCommitted });
-  let records = data.errorCode === ErrorCode.NONE ? data.records : Buffer.alloc(0);
+  let records = data.errorCode === ErrorCode.NONE ? data.records : NO_RECORDS;
   if (apiVersion <= 3) records = downConvert(records, apiVersion <= 1 ? 0 : 1);
-  return {
+  const answer: PartitionAnswer = {
     partitionIndex: index,
     errorCode: ErrorCode.NONE,
     highWatermark: replica.highWatermark,
     lastStableOffset: replica.lastStableOffset,
     logStartOffset: replica.logStartOffset,
-    ...(apiVersion >= 4
-      ? { abortedTransactions: isReadCommitted ? (data.abortedTransactions ?? []).map((txn) => ({ producerId: txn.producerId, firstOffset: txn.firstOffset })) : null }
-      : {}),
-    ...(apiVersion >= 11 ? { preferredReadReplica: -1 } : {}),
-    records,
   };
+  if (apiVersion >= 4) {
+    answer.abortedTransactions = isReadCommitted ? (data.abortedTransactions ?? []).map((txn) => ({ producerId: txn.producerId, firstOffset: txn.firstOffset })) : null;
+  }
+  if (apiVersion >= 11) answer.preferredReadReplica = -1;
+  answer.records = records;
+  return answer;
 }
