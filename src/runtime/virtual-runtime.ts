@@ -534,14 +534,18 @@ export class VirtualRuntime implements Runtime {
     this.mixWord(timer.dueMs >>> 0);
     this.mixWord(Math.floor(timer.sequence / TWO_POW_32));
     this.mixWord(timer.sequence >>> 0);
-    // Length first, so that where one label ends and the next event begins is never ambiguous.
+    // Length first, so that where one label ends and the next event begins is never ambiguous. A label is
+    // folded to 32 bits once and remembered: a run fires thousands of events under a few dozen labels.
     this.mixWord(timer.label.length);
-    for (let i = 0; i < timer.label.length; i++) {
-      const unit = timer.label.charCodeAt(i);
-      this.mixByte(unit >>> 8);
-      this.mixByte(unit & 0xff);
+    let folded = this.labelHashes.get(timer.label);
+    if (folded === undefined) {
+      folded = fnv1a32(timer.label);
+      this.labelHashes.set(timer.label, folded);
     }
+    this.mixWord(folded);
   }
+
+  private readonly labelHashes = new Map<string, number>();
 
   private mixWord(word: number): void {
     this.mixByte(word >>> 24);
@@ -692,4 +696,14 @@ export class VirtualRuntime implements Runtime {
     this.realtimeTimeout?.cancel();
     this.realtimeTimeout = undefined;
   }
+}
+
+/** 32-bit FNV-1a over a string's UTF-16 code units. */
+function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
 }
