@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/protocol/index.ts';
+import { ApiKey, ErrorCode } from '../../src/protocol/index.ts';
 import { startCluster } from './handlers/support.ts';
 import { MiniClient } from './support/mini-client.ts';
 
@@ -114,6 +114,29 @@ describe('replication: RF 3', () => {
     cluster.checkInvariants();
   });
 
+
+  it("records a follower's position once per fetch request, not again each time its parked fetch is re-read", async () => {
+    const { runtime, cluster, network, client, run } = await setup(3);
+    cluster.createTopic('t', { assignments: [[1, 2, 3]] });
+    await runtime.advance(100);
+    await run(client.refreshMetadata());
+    let followerFetches = 0;
+    network.intercept(
+      ApiKey.Fetch,
+      ({ clientNode }) => {
+        if (clientNode.startsWith('broker-')) followerFetches++;
+        return { action: 'pass' };
+      },
+      { keep: true, node: 'broker-1' },
+    );
+    let recorded = 0;
+    cluster.brokers.get(1)!.replicas.get('t-0')!.onFollowerFetch(() => recorded++);
+    // Every produce wakes both followers' parked fetches (and the high watermark moving wakes them again).
+    for (let i = 0; i < 5; i++) expect((await run(client.produce('t', 0, [`v${i}`], -1))).errorCode).toBe(ErrorCode.NONE);
+    await runtime.advance(2_000);
+    expect(followerFetches).toBeGreaterThan(10);
+    expect(recorded).toBe(followerFetches);
+  });
 
   // Found by the simulation (acks-all-isr2, seed 1): a leader that lost its unflushed log and came back
   // before its session expired led again with an empty log, and its followers truncated acknowledged records.
