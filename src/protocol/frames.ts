@@ -72,6 +72,11 @@ export function encodeRequest<K extends ApiKeyNumber>(
  */
 export function decodeRequestHeader(frame: Buffer): { header: RequestFrameHeader; bodyOffset: number } {
   const reader = new Reader(frame);
+  const header = readRequestHeader(reader);
+  return { header, bodyOffset: reader.offset };
+}
+
+function readRequestHeader(reader: Reader): RequestFrameHeader {
   const apiKey = reader.int16();
   const apiVersion = reader.int16();
   const correlationId = reader.int32();
@@ -85,7 +90,7 @@ export function decodeRequestHeader(frame: Buffer): { header: RequestFrameHeader
       reader.raw(reader.uvarint());
     }
   }
-  return { header: { apiKey, apiVersion, correlationId, clientId }, bodyOffset: reader.offset };
+  return { apiKey, apiVersion, correlationId, clientId };
 }
 
 export interface DecodedRequest<K extends ApiKeyNumber = ApiKeyNumber> {
@@ -94,12 +99,14 @@ export interface DecodedRequest<K extends ApiKeyNumber = ApiKeyNumber> {
 }
 
 export function decodeRequest(frame: Buffer): DecodedRequest {
-  const { header, bodyOffset } = decodeRequestHeader(frame);
+  // One reader for header and body (what decodeRequestHeader then a body reader at its offset would do).
+  const reader = new Reader(frame);
+  const header = readRequestHeader(reader);
   const schema = schemaOf(header.apiKey, 'request');
   if (!hasVersion(schema, header.apiVersion)) {
     throw new ProtocolDecodeError(`${schema.name} has no version ${header.apiVersion}`);
   }
-  const body = decodeMessage<RequestByKey[ApiKeyNumber]>(schema, header.apiVersion, new Reader(frame, bodyOffset));
+  const body = decodeMessage<RequestByKey[ApiKeyNumber]>(schema, header.apiVersion, reader);
   return { header: header as RequestFrameHeader & { apiKey: ApiKeyNumber }, body };
 }
 
@@ -129,13 +136,43 @@ interface RecordsCarrier {
  * falls short only means one more doubling.
  */
 function initialCapacity(apiKey: number, body: unknown): number {
+  let topics: unknown;
+  let key: 'partitions' | 'partitionData';
+  if (apiKey === ApiKey.Fetch) {
+    topics = (body as { responses?: unknown }).responses;
+    key = 'partitions';
+  } else if (apiKey === ApiKey.Produce) {
+    topics = (body as { topicData?: unknown }).topicData;
+    key = 'partitionData';
+  } else {
+    return 256;
+  }
+  // Plain loops: this runs for every Fetch and Produce frame, and flatMap's intermediate arrays cost about as
+  // much as the generated code that encodes the partitions.
+  let bytes = 256;
+  if (topics === undefined || topics === null) return bytes;
+  if (!Array.isArray(topics)) return initialCapacityOfIrregular(apiKey, body);
+  for (const topic of topics) {
+    if (typeof topic !== 'object' || topic === null) return initialCapacityOfIrregular(apiKey, body);
+    const partitions = (topic as Record<string, unknown>)[key];
+    if (partitions === undefined || partitions === null) continue;
+    if (!Array.isArray(partitions)) return initialCapacityOfIrregular(apiKey, body);
+    for (const partition of partitions as Array<RecordsCarrier | null>) {
+      if (typeof partition !== 'object' || partition === null) return initialCapacityOfIrregular(apiKey, body);
+      bytes += 128 + (partition.records?.length ?? 0);
+    }
+  }
+  return bytes;
+}
+
+/** The first version of `initialCapacity`, kept so a malformed body fails (or not) exactly as it always did. */
+function initialCapacityOfIrregular(apiKey: number, body: unknown): number {
   let partitions: RecordsCarrier[] | undefined;
   if (apiKey === ApiKey.Fetch) {
     partitions = ((body as { responses?: Array<{ partitions?: RecordsCarrier[] }> }).responses ?? []).flatMap((t) => t.partitions ?? []);
-  } else if (apiKey === ApiKey.Produce) {
+  } else {
     partitions = ((body as { topicData?: Array<{ partitionData?: RecordsCarrier[] }> }).topicData ?? []).flatMap((t) => t.partitionData ?? []);
   }
-  if (partitions === undefined) return 256;
   let bytes = 256;
   for (const partition of partitions) bytes += 128 + (partition.records?.length ?? 0);
   return bytes;

@@ -15,7 +15,7 @@ import {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-function primitive(type: PrimitiveType): fc.Arbitrary<unknown> {
+export function primitive(type: PrimitiveType): fc.Arbitrary<unknown> {
   switch (type) {
     case 'bool':
       return fc.boolean();

@@ -5,6 +5,12 @@
  *
  * int64 is a bigint everywhere. A UUID is Kafka's own text form: the 16 bytes in base64url, no padding
  * (what `Uuid.toString()` prints), so `AAAAAAAAAAAAAAAAAAAAAA` is the zero UUID.
+ *
+ * Every message goes through here, so the fixed-width integers are read and written byte by byte rather than
+ * through Buffer's `readInt32BE`/`writeInt32BE` family (argument validation on each call), and int64 goes
+ * through a one-element BigInt64Array: Node's `readBigInt64BE`/`writeBigInt64BE` do BigInt arithmetic on
+ * each 32-bit half, several times slower. Writers still refuse out-of-range integers with a RangeError, as
+ * Buffer's do.
  */
 
 /** Thrown by `Reader` on truncated or malformed input; the server turns it into a disconnect. */
@@ -38,9 +44,9 @@ export class Writer {
   }
 
   int8(value: number): this {
+    checkRange(value, -0x80, 0x7f);
     this.ensure(1);
-    this.buffer.writeInt8(value, this.offset);
-    this.offset += 1;
+    this.buffer[this.offset++] = value;
     return this;
   }
 
@@ -49,37 +55,62 @@ export class Writer {
   }
 
   int16(value: number): this {
-    this.ensure(2);
-    this.buffer.writeInt16BE(value, this.offset);
-    this.offset += 2;
-    return this;
+    checkRange(value, -0x8000, 0x7fff);
+    return this.put16(value);
   }
 
   uint16(value: number): this {
-    this.ensure(2);
-    this.buffer.writeUInt16BE(value, this.offset);
-    this.offset += 2;
-    return this;
+    checkRange(value, 0, 0xffff);
+    return this.put16(value);
   }
 
   int32(value: number): this {
-    this.ensure(4);
-    this.buffer.writeInt32BE(value, this.offset);
-    this.offset += 4;
-    return this;
+    checkRange(value, -0x80000000, 0x7fffffff);
+    return this.put32(value);
   }
 
   uint32(value: number): this {
-    this.ensure(4);
-    this.buffer.writeUInt32BE(value, this.offset);
-    this.offset += 4;
-    return this;
+    checkRange(value, 0, 0xffffffff);
+    return this.put32(value);
   }
 
   int64(value: bigint): this {
     this.ensure(8);
-    this.buffer.writeBigInt64BE(value, this.offset);
-    this.offset += 8;
+    int64Scratch[0] = value;
+    // The typed array wraps what does not fit in 64 bits; Buffer's writer reports it (and big-endian hosts use it).
+    if (int64Scratch[0] !== value || !IS_LITTLE_ENDIAN) {
+      this.buffer.writeBigInt64BE(value, this.offset);
+      this.offset += 8;
+      return this;
+    }
+    const buffer = this.buffer;
+    const at = this.offset;
+    for (let i = 0; i < 8; i++) buffer[at + i] = int64Bytes[7 - i];
+    this.offset = at + 8;
+    return this;
+  }
+
+  /** The low 16 bits of `value`, big-endian (a Uint8Array store keeps the low 8 bits). */
+  private put16(value: number): this {
+    this.ensure(2);
+    const buffer = this.buffer;
+    const at = this.offset;
+    buffer[at] = value >>> 8;
+    buffer[at + 1] = value;
+    this.offset = at + 2;
+    return this;
+  }
+
+  /** The low 32 bits of `value`, big-endian. */
+  private put32(value: number): this {
+    this.ensure(4);
+    const buffer = this.buffer;
+    const at = this.offset;
+    buffer[at] = value >>> 24;
+    buffer[at + 1] = value >>> 16;
+    buffer[at + 2] = value >>> 8;
+    buffer[at + 3] = value;
+    this.offset = at + 4;
     return this;
   }
 
@@ -127,10 +158,13 @@ export class Writer {
   }
 
   string(value: string): this {
-    const length = Buffer.byteLength(value, 'utf8');
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: write first, then the length in front.
+    this.ensure(2 + 3 * value.length);
+    const at = this.offset;
+    const length = writeUtf8(this.buffer, value, at + 2);
+    this.offset = at;
     this.int16(length);
-    this.ensure(length);
-    this.offset += this.buffer.write(value, this.offset, 'utf8');
+    this.offset += length;
     return this;
   }
 
@@ -140,6 +174,15 @@ export class Writer {
   }
 
   compactString(value: string): this {
+    if (value.length <= 42) {
+      // At most 126 bytes, so the length + 1 prefix is one varint byte: write first, then the prefix.
+      this.ensure(1 + 3 * value.length);
+      const at = this.offset;
+      const length = writeUtf8(this.buffer, value, at + 1);
+      this.buffer[at] = length + 1;
+      this.offset = at + 1 + length;
+      return this;
+    }
     const length = Buffer.byteLength(value, 'utf8');
     this.uvarint(length + 1);
     this.ensure(length);
@@ -173,6 +216,12 @@ export class Writer {
   }
 
   uuid(value: string): this {
+    if (value === ZERO_UUID) {
+      this.ensure(16);
+      this.buffer.fill(0, this.offset, this.offset + 16);
+      this.offset += 16;
+      return this;
+    }
     const bytes = Buffer.from(value, 'base64url');
     if (bytes.length !== 16) throw new TypeError(`not a Kafka UUID (16 bytes, base64url): ${value}`);
     return this.raw(bytes);
@@ -204,7 +253,7 @@ export class Reader {
   }
 
   int8(): number {
-    return this.buffer.readInt8(this.need(1));
+    return (this.buffer[this.need(1)] << 24) >> 24;
   }
 
   bool(): boolean {
@@ -212,23 +261,31 @@ export class Reader {
   }
 
   int16(): number {
-    return this.buffer.readInt16BE(this.need(2));
+    const at = this.need(2);
+    const buffer = this.buffer;
+    return ((buffer[at] << 24) >> 16) | buffer[at + 1];
   }
 
   uint16(): number {
-    return this.buffer.readUInt16BE(this.need(2));
+    const at = this.need(2);
+    const buffer = this.buffer;
+    return (buffer[at] << 8) | buffer[at + 1];
   }
 
   int32(): number {
-    return this.buffer.readInt32BE(this.need(4));
+    return read32(this.buffer, this.need(4));
   }
 
   uint32(): number {
-    return this.buffer.readUInt32BE(this.need(4));
+    return read32(this.buffer, this.need(4)) >>> 0;
   }
 
   int64(): bigint {
-    return this.buffer.readBigInt64BE(this.need(8));
+    const at = this.need(8);
+    if (!IS_LITTLE_ENDIAN) return this.buffer.readBigInt64BE(at);
+    const buffer = this.buffer;
+    for (let i = 0; i < 8; i++) int64Bytes[7 - i] = buffer[at + i];
+    return int64Scratch[0];
   }
 
   float64(): number {
@@ -327,7 +384,8 @@ export class Reader {
   }
 
   uuid(): string {
-    return this.raw(16).toString('base64url');
+    const at = this.need(16);
+    return this.buffer.toString('base64url', at, at + 16);
   }
 
   /** Array length: int32 (-1 = null) classic, uvarint (0 = null) compact. */
@@ -337,4 +395,36 @@ export class Reader {
     if (length > this.remaining) throw new ProtocolDecodeError(`array length ${length} exceeds the remaining ${this.remaining} bytes`);
     return length;
   }
+}
+
+/** One int64 and its bytes in host order, through which int64s are read and written. */
+const int64Scratch = new BigInt64Array(1);
+const int64Bytes = new Uint8Array(int64Scratch.buffer);
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function checkRange(value: number, min: number, max: number): void {
+  if (value > max || value < min) {
+    throw new RangeError(`The value of "value" is out of range. It must be >= ${min} and <= ${max}. Received ${value}`);
+  }
+}
+
+/** A big-endian int32 at `at` (the caller has checked the bounds). */
+function read32(buffer: Buffer, at: number): number {
+  return (buffer[at] << 24) | (buffer[at + 1] << 16) | (buffer[at + 2] << 8) | buffer[at + 3];
+}
+
+/**
+ * Writes `value` as UTF-8 at `at`, where there is room for 3 bytes per UTF-16 unit; returns the bytes written.
+ * Short ASCII strings (topic names, group, member and client ids) are cheaper to copy unit by unit than to
+ * hand to the native UTF-8 encoder; anything else goes to it.
+ */
+function writeUtf8(buffer: Buffer, value: string, at: number): number {
+  const length = value.length;
+  if (length > 32) return buffer.write(value, at, 'utf8');
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x80) return buffer.write(value, at, 'utf8');
+    buffer[at + i] = code;
+  }
+  return length;
 }
