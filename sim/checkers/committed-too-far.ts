@@ -13,7 +13,7 @@
 import type { History, OperationRecord } from '../history.ts';
 import { describeRecord, partitionKey } from '../history.ts';
 import { type Anomaly, type CheckResult, result } from './anomaly.ts';
-import { getOrCreate } from './version-order.ts';
+import { getOrCreate, indexHistory, newMap } from './version-order.ts';
 
 interface Pending {
   offset: number;
@@ -23,53 +23,72 @@ interface Pending {
 }
 
 export function checkCommittedTooFar(history: History): CheckResult {
+  const { partitions, completionOf, processesWithProcessRecords: tracksProcessing } = indexHistory(history);
   const anomalies: Anomaly[] = [];
-  const tracksProcessing = new Set(history.filter((r) => r.f === 'process').map((r) => r.process));
-  const completionOf = new Map<number, OperationRecord>();
-  for (const record of history) if (record.invokeIndex !== undefined) completionOf.set(record.invokeIndex, record);
   // process → partition → offset → pending record
-  const pending = new Map<string, Map<string, Map<number, Pending>>>();
-  const mine = (process: string): Map<string, Map<number, Pending>> => getOrCreate(pending, process, () => new Map());
+  const pending = new Map<string, Map<number, Map<number, Pending>>>();
+  const mine = (process: string): Map<number, Map<number, Pending>> => getOrCreate(pending, process, newMap);
 
   for (const record of history) {
-    if (record.f === 'poll' && record.type === 'invoke' && !tracksProcessing.has(record.process)) pending.delete(record.process);
-    if (record.f === 'poll' && record.type === 'ok') {
-      for (const delivered of record.value.records) {
-        getOrCreate(mine(record.process), partitionKey(delivered), () => new Map()).set(delivered.offset, { offset: delivered.offset, value: delivered.value, poll: record });
+    switch (record.f) {
+      case 'poll':
+        if (record.type === 'invoke' && !tracksProcessing.has(record.process)) pending.delete(record.process);
+        if (record.type !== 'ok') break;
+        for (const delivered of record.value.records) {
+          getOrCreate(mine(record.process), partitions.id(delivered.topic, delivered.partition), newMap).set(delivered.offset, { offset: delivered.offset, value: delivered.value, poll: record });
+        }
+        break;
+      case 'process': {
+        const byOffset = pending.get(record.process)?.get(partitions.id(record.value.topic, record.value.partition));
+        if (byOffset === undefined) break;
+        const entry = byOffset.get(record.value.offset);
+        if (record.type === 'invoke' && entry !== undefined) entry.started = record;
+        if (record.type === 'ok') byOffset.delete(record.value.offset);
+        break;
       }
-    }
-    if (record.f === 'process') {
-      const entry = mine(record.process).get(partitionKey(record.value))?.get(record.value.offset);
-      if (record.type === 'invoke' && entry !== undefined) entry.started = record;
-      if (record.type === 'ok') mine(record.process).get(partitionKey(record.value))?.delete(record.value.offset);
-    }
-    if (record.type === 'ok' && record.f === 'crash') pending.delete(record.process);
-    if (record.type === 'ok' && record.f === 'rebalance') for (const tp of record.value.partitions) mine(record.process).delete(partitionKey(tp));
-    if (record.type === 'ok' && record.f === 'assign') {
-      const kept = new Set(record.value.partitions.map(partitionKey));
-      for (const key of mine(record.process).keys()) if (!kept.has(key)) mine(record.process).delete(key);
-    }
-    if (record.f === 'commit' && record.type === 'invoke') {
-      const completion = completionOf.get(record.index);
-      if (completion?.type === 'fail') continue;
-      for (const committed of record.value.offsets) {
-        const key = partitionKey(committed);
-        const unfinished = [...(mine(record.process).get(key)?.values() ?? [])].filter((p) => p.offset < committed.offset).sort((a, b) => a.offset - b.offset);
-        if (unfinished.length === 0) continue;
-        const parts = unfinished.map(
-          (p) => `offset ${p.offset} ("${p.value}", delivered by ${describeRecord(p.poll)}${p.started === undefined ? ', not started' : `, processing since ${p.started.time}ms`})`,
-        );
-        const involved: OperationRecord[] = [record, ...unfinished.map((p) => p.poll), ...unfinished.flatMap((p) => (p.started === undefined ? [] : [p.started]))];
-        if (completion !== undefined) involved.push(completion);
-        anomalies.push({
-          kind: 'committed-too-far',
-          explanation:
-            `${describeRecord(record)}${completion === undefined ? '' : ` (completed ${completion.type})`} committed ${key} up to offset ${committed.offset}, ` +
-            `past record(s) ${record.process} had not finished: ${parts.join('; ')}`,
-          records: [...new Map(involved.map((r) => [r.index, r])).values()].sort((a, b) => a.index - b.index),
-        });
+      case 'crash':
+        if (record.type === 'ok') pending.delete(record.process);
+        break;
+      case 'rebalance':
+        if (record.type === 'ok') for (const tp of record.value.partitions) pending.get(record.process)?.delete(partitions.id(tp.topic, tp.partition));
+        break;
+      case 'assign': {
+        const owned = pending.get(record.process);
+        if (record.type !== 'ok' || owned === undefined) break;
+        const kept = new Set(record.value.partitions.map((tp) => partitions.id(tp.topic, tp.partition)));
+        for (const id of owned.keys()) if (!kept.has(id)) owned.delete(id);
+        break;
+      }
+      case 'commit': {
+        if (record.type !== 'invoke') break;
+        const completion = completionOf[record.index];
+        if (completion?.type === 'fail') break;
+        for (const committed of record.value.offsets) {
+          const byOffset = pending.get(record.process)?.get(partitions.id(committed.topic, committed.partition));
+          if (byOffset === undefined) continue;
+          let unfinished: Pending[] | undefined;
+          for (const p of byOffset.values()) if (p.offset < committed.offset) (unfinished ??= []).push(p);
+          if (unfinished !== undefined) anomalies.push(committedTooFar(record, completion, committed.offset, partitionKey(committed), unfinished));
+        }
+        break;
       }
     }
   }
   return result(anomalies);
+}
+
+function committedTooFar(commit: OperationRecord<'commit'>, completion: OperationRecord | undefined, offset: number, key: string, unfinished: Pending[]): Anomaly {
+  unfinished.sort((a, b) => a.offset - b.offset);
+  const parts = unfinished.map(
+    (p) => `offset ${p.offset} ("${p.value}", delivered by ${describeRecord(p.poll)}${p.started === undefined ? ', not started' : `, processing since ${p.started.time}ms`})`,
+  );
+  const involved: OperationRecord[] = [commit, ...unfinished.map((p) => p.poll), ...unfinished.flatMap((p) => (p.started === undefined ? [] : [p.started]))];
+  if (completion !== undefined) involved.push(completion);
+  return {
+    kind: 'committed-too-far',
+    explanation:
+      `${describeRecord(commit)}${completion === undefined ? '' : ` (completed ${completion.type})`} committed ${key} up to offset ${offset}, ` +
+      `past record(s) ${commit.process} had not finished: ${parts.join('; ')}`,
+    records: [...new Map(involved.map((r) => [r.index, r])).values()].sort((a, b) => a.index - b.index),
+  };
 }

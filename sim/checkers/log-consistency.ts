@@ -7,7 +7,7 @@
 import type { History, OperationRecord } from '../history.ts';
 import { describeRecord, partitionKey } from '../history.ts';
 import { type Anomaly, type CheckResult, result, uniqueRecords } from './anomaly.ts';
-import { indexHistory } from './version-order.ts';
+import { indexHistory, valuesAt } from './version-order.ts';
 
 function seenBy(records: OperationRecord[]): string {
   return records.map(describeRecord).join(', ');
@@ -16,8 +16,10 @@ function seenBy(records: OperationRecord[]): string {
 export function checkInconsistentOffsets(history: History): CheckResult {
   const anomalies: Anomaly[] = [];
   for (const log of indexHistory(history).logs.values()) {
+    if (!log.hasInconsistentOffsets) continue;
+    const seen = valuesAt(history, log.id);
     for (const offset of log.offsets) {
-      const values = log.valuesAt.get(offset)!;
+      const values = seen.get(offset)!;
       if (values.size < 2) continue;
       const parts = [...values].map(([value, records]) => `"${value}" (seen by ${seenBy(records)})`);
       anomalies.push({
@@ -35,8 +37,9 @@ export function checkLogDuplicates(history: History): CheckResult {
   for (const log of indexHistory(history).logs.values()) {
     for (const [value, offsets] of log.offsetsOfValue) {
       if (offsets.length < 2) continue;
-      const observers = offsets.flatMap((offset) => log.valuesAt.get(offset)!.get(value)!);
-      const parts = offsets.map((offset) => `${offset} (seen by ${seenBy(log.valuesAt.get(offset)!.get(value)!)})`);
+      const seen = valuesAt(history, log.id);
+      const observers = offsets.flatMap((offset) => seen.get(offset)!.get(value)!);
+      const parts = offsets.map((offset) => `${offset} (seen by ${seenBy(seen.get(offset)!.get(value)!)})`);
       anomalies.push({
         kind: 'log-duplicate',
         explanation: `value "${value}" is stored at ${offsets.length} offsets of ${partitionKey(log.tp)}: ${parts.join('; ')}`,

@@ -12,7 +12,7 @@ import { type Anomaly, type CheckResult, result } from './anomaly.ts';
 import { type HistoryIndex, indexHistory, isUncommitted } from './version-order.ts';
 
 function wasRead(writer: OperationRecord<'send'>, index: HistoryIndex): boolean {
-  return writer.value.records.some((sent) => index.readers.get(partitionKey(sent))?.has(sent.value) === true);
+  return writer.value.records.some((sent) => index.firstReaders.get(index.partitions.id(sent.topic, sent.partition))?.has(sent.value) === true);
 }
 
 /**
@@ -33,25 +33,30 @@ export function mustHaveCommitted(writer: OperationRecord<'send'>, index: Histor
 export function checkLostWrites(history: History): CheckResult {
   const index = indexHistory(history);
   const anomalies: Anomaly[] = [];
-  for (const [key, log] of index.logs) {
-    const read = index.readers.get(key) ?? new Map<string, Array<OperationRecord<'poll'>>>();
+  for (const [id, log] of index.logs) {
+    const read = index.firstReaders.get(id) ?? new Map<string, OperationRecord<'poll'>>();
     let bound = -1;
     let boundValue: string | undefined;
     for (const value of read.keys()) {
-      const first = log.indexOfOffset.get(log.offsetsOfValue.get(value)![0])!;
+      // A value read but left out of the order (its send failed, its transaction aborted) bounds nothing:
+      // aborted-read reports it.
+      const offsets = log.offsetsOfValue.get(value);
+      if (offsets === undefined) continue;
+      const first = log.indexOfOffset[offsets[0]]!;
       if (first > bound) [bound, boundValue] = [first, value];
     }
     if (boundValue === undefined) continue;
-    const boundPoll = read.get(boundValue)![0];
+    const boundPoll = read.get(boundValue)!;
+    const written = index.writers.get(id);
     for (const [value, offsets] of log.offsetsOfValue) {
       if (read.has(value)) continue;
-      const last = log.indexOfOffset.get(offsets[offsets.length - 1])!;
-      const writer = index.writers.get(key)?.get(value);
+      const last = log.indexOfOffset[offsets[offsets.length - 1]]!;
+      const writer = written?.get(value);
       if (last > bound || writer === undefined || !mustHaveCommitted(writer, index)) continue;
       anomalies.push({
         kind: 'lost-write',
         explanation:
-          `value "${value}" written to ${key} at offset ${offsets.join(', ')} by ${describeRecord(writer)} was never read, ` +
+          `value "${value}" written to ${index.partitions.keys[id]} at offset ${offsets.join(', ')} by ${describeRecord(writer)} was never read, ` +
           `though ${describeRecord(boundPoll)} read "${boundValue}" at offset ${log.offsets[bound]}, past it`,
         records: [writer, boundPoll].sort((a, b) => a.index - b.index),
       });
@@ -63,11 +68,16 @@ export function checkLostWrites(history: History): CheckResult {
 export function checkUnseen(history: History): CheckResult {
   const index = indexHistory(history);
   const anomalies: Anomaly[] = [];
-  for (const [key, writers] of index.writers) {
-    const unread = [...writers].filter(
-      ([value, writer]) => writer.type === 'ok' && mustHaveCommitted(writer, index) && index.readers.get(key)?.has(value) !== true,
-    );
-    if (unread.length === 0) continue;
+  for (const [id, writers] of index.writers) {
+    const read = index.firstReaders.get(id);
+    let unread: Array<[string, OperationRecord<'send'>]> | undefined;
+    for (const [value, writer] of writers) {
+      // Cheapest test first: in a correct history every value was read.
+      if (read?.has(value) === true || writer.type !== 'ok' || !mustHaveCommitted(writer, index)) continue;
+      (unread ??= []).push([value, writer]);
+    }
+    if (unread === undefined) continue;
+    const key = index.partitions.keys[id];
     const parts = unread.map(([value, writer]) => {
       const offset = writer.value.records.find((sent) => sent.value === value && partitionKey(sent) === key)?.offset;
       return `"${value}"${offset === undefined ? '' : ` at offset ${offset}`} (${describeRecord(writer)})`;

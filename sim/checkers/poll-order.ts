@@ -10,9 +10,9 @@
  * Jepsen could not observe rebalances and so allowed the cross-poll kinds under subscribe; we record them.
  */
 import type { History, OperationRecord } from '../history.ts';
-import { describeRecord, partitionKey } from '../history.ts';
+import { describeRecord } from '../history.ts';
 import { type Anomaly, type CheckResult, result } from './anomaly.ts';
-import { indexHistory } from './version-order.ts';
+import { getOrCreate, indexHistory, newMap } from './version-order.ts';
 
 interface Position {
   offset: number;
@@ -21,16 +21,16 @@ interface Position {
 }
 
 export function checkPollOrder(history: History): CheckResult {
-  const { logs } = indexHistory(history);
+  const { logs, partitions } = indexHistory(history);
   const anomalies: Anomaly[] = [];
-  const lastRead = new Map<string, Map<string, Position>>();
-  const owned = new Map<string, Set<string>>();
-  const positions = (process: string): Map<string, Position> => {
-    let map = lastRead.get(process);
-    if (map === undefined) lastRead.set(process, (map = new Map()));
-    return map;
-  };
-  const between = (key: string, from: number, to: number): string => (logs.get(key)?.offsets.slice(from + 1, to) ?? []).join(', ');
+  const lastRead = new Map<string, Map<number, Position>>();
+  const owned = new Map<string, Set<number>>();
+  const between = (id: number, from: number, to: number): string => (logs.get(id)?.offsets.slice(from + 1, to) ?? []).join(', ');
+  // The known records of the poll at hand (partition id, offset, dense index), overwritten by each poll: polls
+  // are many and mostly read one partition, so grouping each into a Map of lists would cost more than the check.
+  const ids: number[] = [];
+  const offsets: number[] = [];
+  const indices: number[] = [];
 
   for (const record of history) {
     if (record.type !== 'ok') continue;
@@ -38,55 +38,61 @@ export function checkPollOrder(history: History): CheckResult {
       lastRead.delete(record.process);
       owned.delete(record.process);
     } else if (record.f === 'rebalance') {
-      for (const tp of record.value.partitions) positions(record.process).delete(partitionKey(tp));
+      const mine = lastRead.get(record.process);
+      if (mine !== undefined) for (const tp of record.value.partitions) mine.delete(partitions.id(tp.topic, tp.partition));
     } else if (record.f === 'assign') {
-      const next = new Set(record.value.partitions.map(partitionKey));
-      const previous = owned.get(record.process) ?? new Set<string>();
-      for (const key of positions(record.process).keys()) if (!next.has(key) || !previous.has(key)) positions(record.process).delete(key);
+      const next = new Set(record.value.partitions.map((tp) => partitions.id(tp.topic, tp.partition)));
+      const previous = owned.get(record.process);
+      const mine = lastRead.get(record.process);
+      if (mine !== undefined) for (const id of mine.keys()) if (!next.has(id) || previous?.has(id) !== true) mine.delete(id);
       owned.set(record.process, next);
     } else if (record.f === 'poll') {
-      const mine = positions(record.process);
-      const rebalanced = new Set((record.value.rebalanced ?? []).map(partitionKey));
-      const byPartition = new Map<string, Position[]>();
+      const mine = getOrCreate(lastRead, record.process, newMap);
+      const rebalanced = record.value.rebalanced === undefined ? undefined : new Set(record.value.rebalanced.map((tp) => partitions.id(tp.topic, tp.partition)));
+      let count = 0;
       for (const delivered of record.value.records) {
-        const key = partitionKey(delivered);
-        const index = logs.get(key)?.indexOfOffset.get(delivered.offset);
+        const id = partitions.id(delivered.topic, delivered.partition);
+        const index = logs.get(id)?.indexOfOffset[delivered.offset];
         if (index === undefined) continue; // an aborted value: aborted-read's business
-        const list = byPartition.get(key) ?? [];
-        list.push({ offset: delivered.offset, index, poll: record });
-        byPartition.set(key, list);
+        ids[count] = id;
+        offsets[count] = delivered.offset;
+        indices[count] = index;
+        count++;
       }
-      for (const [key, read] of byPartition) {
-        if (rebalanced.has(key)) {
-          mine.delete(key);
-        } else {
-          for (let i = 1; i < read.length; i++) {
-            const delta = read[i].index - read[i - 1].index;
-            if (delta === 1) continue;
+      // Each partition in the order it first appears in the poll, over its own records in delivery order.
+      for (let first = 0; first < count; first++) {
+        const id = ids[first];
+        if (ids.indexOf(id) < first) continue; // not its first record
+        const isRebalanced = rebalanced?.has(id) === true;
+        if (isRebalanced) mine.delete(id);
+        let last = first;
+        for (let i = first + 1; i < count; i++) {
+          if (ids[i] !== id) continue;
+          const delta = indices[i] - indices[last];
+          if (!isRebalanced && delta !== 1) {
             anomalies.push({
               kind: delta > 1 ? 'int-poll-skip' : 'int-nonmonotonic-poll',
               explanation:
-                `${describeRecord(record)} read ${key} offset ${read[i - 1].offset} then offset ${read[i].offset}` +
-                (delta > 1 ? `, skipping known offset(s) ${between(key, read[i - 1].index, read[i].index)}` : ', going back'),
+                `${describeRecord(record)} read ${partitions.keys[id]} offset ${offsets[last]} then offset ${offsets[i]}` +
+                (delta > 1 ? `, skipping known offset(s) ${between(id, indices[last], indices[i])}` : ', going back'),
               records: [record],
             });
           }
-          const previous = mine.get(key);
-          if (previous !== undefined) {
-            const delta = read[0].index - previous.index;
-            if (delta !== 1) {
-              anomalies.push({
-                kind: delta > 1 ? 'poll-skip' : 'nonmonotonic-poll',
-                explanation:
-                  `${record.process} read ${key} up to offset ${previous.offset} (${describeRecord(previous.poll)}), then from offset ${read[0].offset} ` +
-                  `(${describeRecord(record)})` +
-                  (delta > 1 ? `, skipping known offset(s) ${between(key, previous.index, read[0].index)}` : delta === 0 ? ', reading that record again' : ', going back'),
-                records: [previous.poll, record],
-              });
-            }
-          }
+          last = i;
         }
-        mine.set(key, read[read.length - 1]);
+        const previous = isRebalanced ? undefined : mine.get(id);
+        const delta = previous === undefined ? 1 : indices[first] - previous.index;
+        if (previous !== undefined && delta !== 1) {
+          anomalies.push({
+            kind: delta > 1 ? 'poll-skip' : 'nonmonotonic-poll',
+            explanation:
+              `${record.process} read ${partitions.keys[id]} up to offset ${previous.offset} (${describeRecord(previous.poll)}), then from offset ${offsets[first]} ` +
+              `(${describeRecord(record)})` +
+              (delta > 1 ? `, skipping known offset(s) ${between(id, previous.index, indices[first])}` : delta === 0 ? ', reading that record again' : ', going back'),
+            records: [previous.poll, record],
+          });
+        }
+        mine.set(id, { offset: offsets[last], index: indices[last], poll: record });
       }
     }
   }

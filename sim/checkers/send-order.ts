@@ -8,9 +8,9 @@
  * Jepsen's `int-send-skip` (another producer's record between two of ours) is allowed by Kafka and left out.
  */
 import type { History, OperationRecord } from '../history.ts';
-import { describeRecord, partitionKey } from '../history.ts';
+import { describeRecord } from '../history.ts';
 import { type Anomaly, type CheckResult, result } from './anomaly.ts';
-import { indexHistory } from './version-order.ts';
+import { getOrCreate, indexHistory, newArray } from './version-order.ts';
 
 interface Landed {
   value: string;
@@ -19,16 +19,16 @@ interface Landed {
 }
 
 export function checkSendOrder(history: History): CheckResult {
-  const { logs } = indexHistory(history);
+  const { logs, partitions } = indexHistory(history);
   const anomalies: Anomaly[] = [];
-  const landedOf = (op: OperationRecord<'send'>): Map<string, Landed[]> => {
-    const byPartition = new Map<string, Landed[]>();
+  const landedOf = (op: OperationRecord<'send'>): Map<number, Landed[]> => {
+    const byPartition = new Map<number, Landed[]>();
     for (const sent of op.value.records) {
-      const index = sent.offset === undefined ? undefined : logs.get(partitionKey(sent))?.indexOfOffset.get(sent.offset);
+      if (sent.offset === undefined) continue;
+      const id = partitions.id(sent.topic, sent.partition);
+      const index = logs.get(id)?.indexOfOffset[sent.offset];
       if (index === undefined) continue;
-      const list = byPartition.get(partitionKey(sent)) ?? [];
-      list.push({ value: sent.value, offset: sent.offset!, index });
-      byPartition.set(partitionKey(sent), list);
+      getOrCreate(byPartition, id, newArray).push({ value: sent.value, offset: sent.offset, index });
     }
     return byPartition;
   };
@@ -37,36 +37,36 @@ export function checkSendOrder(history: History): CheckResult {
   const ops: Array<OperationRecord<'send'> | OperationRecord<'crash'>> = history
     .filter((r): r is OperationRecord<'send'> | OperationRecord<'crash'> => (r.f === 'send' && (r.type === 'ok' || r.type === 'info')) || (r.f === 'crash' && r.type === 'ok'))
     .sort((a, b) => (a.invokeIndex ?? a.index) - (b.invokeIndex ?? b.index));
-  const last = new Map<string, Map<string, { landed: Landed; op: OperationRecord<'send'> }>>();
+  const last = new Map<string, Map<number, { landed: Landed; op: OperationRecord<'send'> }>>();
   for (const op of ops) {
     if (op.f === 'crash') {
       last.delete(op.process);
       continue;
     }
-    const mine = last.get(op.process) ?? new Map<string, { landed: Landed; op: OperationRecord<'send'> }>();
+    const mine = last.get(op.process) ?? new Map<number, { landed: Landed; op: OperationRecord<'send'> }>();
     last.set(op.process, mine);
-    for (const [key, landed] of landedOf(op)) {
+    for (const [id, landed] of landedOf(op)) {
       for (let i = 1; i < landed.length; i++) {
         if (landed[i].index - landed[i - 1].index >= 1) continue;
         anomalies.push({
           kind: 'int-nonmonotonic-send',
           explanation:
-            `${describeRecord(op)} sent "${landed[i - 1].value}" then "${landed[i].value}" to ${key}, ` +
+            `${describeRecord(op)} sent "${landed[i - 1].value}" then "${landed[i].value}" to ${partitions.keys[id]}, ` +
             `but they landed at offsets ${landed[i - 1].offset} then ${landed[i].offset}`,
           records: [op],
         });
       }
-      const previous = mine.get(key);
+      const previous = mine.get(id);
       if (previous !== undefined && landed[0].index - previous.landed.index < 1) {
         anomalies.push({
           kind: 'nonmonotonic-send',
           explanation:
-            `${op.process} sent "${previous.landed.value}" to ${key} (${describeRecord(previous.op)}, offset ${previous.landed.offset}) ` +
+            `${op.process} sent "${previous.landed.value}" to ${partitions.keys[id]} (${describeRecord(previous.op)}, offset ${previous.landed.offset}) ` +
             `before "${landed[0].value}" (${describeRecord(op)}), which landed earlier, at offset ${landed[0].offset}`,
           records: [previous.op, op].sort((a, b) => a.index - b.index),
         });
       }
-      mine.set(key, { landed: landed[landed.length - 1], op });
+      mine.set(id, { landed: landed[landed.length - 1], op });
     }
   }
   return result(anomalies);
