@@ -795,9 +795,10 @@ class ConsumerProcess {
     this.running = false;
   }
 
+  /** Checked before every event of the liveness phase, so it reads only the high watermarks. */
   caughtUp(): boolean {
     for (let p = 0; p < this.world.w.partitions; p++) {
-      if ((this.positions.get(p) ?? 0) < Number(this.world.cluster.partitionState(TOPIC, p).highWatermark)) return false;
+      if ((this.positions.get(p) ?? 0) < Number(this.world.cluster.model.highWatermark(TOPIC, p))) return false;
     }
     return true;
   }

@@ -179,6 +179,14 @@ export class Cluster {
     };
   }
 
+  /** `partitionState(topic, partition).highWatermark` without building the whole state (simulations poll it per event). */
+  highWatermark(topic: string, partition: number): bigint {
+    const registration = this.controller.current.topics.get(topic)?.partitions[partition];
+    if (registration === undefined) throw new RangeError(`no partition ${topic}-${partition}`);
+    if (registration.leader === NO_LEADER || !registration.replicas.includes(registration.leader)) return -1n;
+    return this.brokers.get(registration.leader)?.replicas.get(`${topic}-${partition}`)?.highWatermark ?? -1n;
+  }
+
   /** The segments of a partition's log on one broker (the leader by default), as Kafka names its files. */
   segments(topic: string, partition: number, brokerId?: number) {
     const registration = this.controller.current.topics.get(topic)?.partitions[partition];

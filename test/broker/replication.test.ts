@@ -64,6 +64,7 @@ describe('replication: RF 3', () => {
     await runtime.advance(1_000);
     const state = cluster.partitionState('t', 0);
     expect(state.highWatermark).toBe(3n);
+    expect(cluster.highWatermark('t', 0)).toBe(3n);
     expect(state.isr).toHaveLength(3);
     for (const replica of state.replicaStates) expect(replica.logEndOffset).toBe(3n);
     cluster.checkInvariants();
@@ -98,6 +99,9 @@ describe('replication: RF 3', () => {
     expect((await run(client.produce('t', 0, ['a', 'b'], -1))).errorCode).toBe(ErrorCode.NONE);
     const before = cluster.partitionState('t', 0);
     cluster.crashBroker(1);
+    // The controller has not noticed yet: its leader is down, so no high watermark is known.
+    expect(cluster.highWatermark('t', 0)).toBe(-1n);
+    expect(cluster.partitionState('t', 0).highWatermark).toBe(-1n);
     await runtime.advance(12_000); // broker.session.timeout.ms is 9 s
     const after = cluster.partitionState('t', 0);
     expect(after.leader).not.toBe(1);
