@@ -43,10 +43,12 @@ export const isErrorRetriable = (e: unknown): boolean =>
   ((e as { retriable?: unknown } | null)?.retriable !== false) && !isErrorUnrecoverable(e);
 
 export function createRetry(runtime: ClientRuntime, options: RetryOptions = {}): Retrier {
+  // Settled once per retrier, not per call: a client's every request goes through one, and reading the
+  // environment is slow. (KafkaJS picks its defaults once, when its retry module loads.)
+  const config: RetryConfig = { ...retryDefaults(), ...stripUndefined(options) };
+  const { factor, multiplier, maxRetryTime, retries } = config;
   return <T>(fn: (bail: (error: unknown) => void, retryCount: number, retryTime: number) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const config: RetryConfig = { ...retryDefaults(), ...stripUndefined(options) };
-      const { factor, multiplier, maxRetryTime, retries } = config;
       let aborted = false;
       const bail = (error: unknown): void => {
         aborted = true;
