@@ -65,7 +65,8 @@ export function groupMessagesPerPartition(args: {
   const result: MessagesPerPartition = {};
   for (const message of messages) {
     const partition = partitioner({ topic, partitionMetadata, message });
-    result[partition] = [...(result[partition] || []), message];
+    // KafkaJS copies the partition's array for every message (quadratic in a large send); same result.
+    (result[partition] ??= []).push(message);
   }
   return result;
 }
