@@ -119,6 +119,29 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   };
 }
 
+/** The cluster a run of `workload` builds (exported for the benchmark's idle-cluster figure). */
+export function createSimulationCluster(w: Workload, seed: number): EmbeddedCluster {
+  return createCluster({
+    brokers: w.brokers,
+    seed,
+    brokerConfig: {
+      'offsets.topic.replication.factor': Math.min(3, w.brokers),
+      'transaction.state.log.replication.factor': Math.min(3, w.brokers),
+      'transaction.state.log.min.isr': Math.min(2, w.brokers),
+      // Followers that stop fetching leave the ISR within seconds, so acks=all writes resume sooner.
+      'replica.lag.time.max.ms': 10_000,
+    },
+    topics: [
+      {
+        topic: TOPIC,
+        numPartitions: w.partitions,
+        replicationFactor: w.replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(w.minInsyncReplicas) }],
+      },
+    ],
+  });
+}
+
 /** A one-line command that replays a run (the plan as JSON, so a shrunk plan replays as shrunk). */
 export function replayCommand(config: string, plan: Plan): string {
   return `npx kafkasim simulate ${config} --plan '${JSON.stringify(plan)}'`;
@@ -156,25 +179,7 @@ class World {
   ) {
     this.w = config.workload;
     const w = this.w;
-    this.cluster = createCluster({
-      brokers: w.brokers,
-      seed: plan.seed,
-      brokerConfig: {
-        'offsets.topic.replication.factor': Math.min(3, w.brokers),
-        'transaction.state.log.replication.factor': Math.min(3, w.brokers),
-        'transaction.state.log.min.isr': Math.min(2, w.brokers),
-        // Followers that stop fetching leave the ISR within seconds, so acks=all writes resume sooner.
-        'replica.lag.time.max.ms': 10_000,
-      },
-      topics: [
-        {
-          topic: TOPIC,
-          numPartitions: w.partitions,
-          replicationFactor: w.replicationFactor,
-          configEntries: [{ name: 'min.insync.replicas', value: String(w.minInsyncReplicas) }],
-        },
-      ],
-    });
+    this.cluster = createSimulationCluster(w, plan.seed);
     this.startedAt = this.cluster.now();
     // Times in the history are virtual ms since the run began, so timelines and explanations read from 0.
     this.recorder = new HistoryRecorder(() => this.cluster.now() - this.startedAt);
