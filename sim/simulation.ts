@@ -373,27 +373,44 @@ class World {
       }
       case 'duplicate-produce':
         this.note(`fault: ${describeFault(step)}`);
-        this.interceptNext(PRODUCE, step.broker, step.count, 'request', 'duplicate');
+        this.interceptNext(PRODUCE, step.broker, step.count, 'request', 'duplicate', `Produce requests repeated at broker ${step.broker}`);
         return;
       case 'duplicate-api':
         this.note(`fault: ${describeFault(step)}`);
-        this.interceptNext(API_KEYS[step.api], step.broker, step.count, 'request', 'duplicate');
+        this.interceptNext(API_KEYS[step.api], step.broker, step.count, 'request', 'duplicate', `${step.api} requests repeated at broker ${step.broker}`);
         return;
       case 'drop-produce-response':
         this.note(`fault: ${describeFault(step)}`);
-        this.interceptNext(PRODUCE, step.broker, step.count, 'response', 'drop');
+        this.interceptNext(PRODUCE, step.broker, step.count, 'response', 'drop', `Produce responses lost from broker ${step.broker}`);
         return;
       case 'delay-produce': {
         this.note(`fault: ${describeFault(step)}`);
-        const handle = network.intercept(PRODUCE, () => ({ action: 'delay', ms: step.ms }), { node: `broker-${step.broker}` });
-        this.openFaults.add({ heal: () => handle.remove() });
+        let acted = false;
+        const handle = network.intercept(PRODUCE, () => ((acted = true), { action: 'delay', ms: step.ms }), { node: `broker-${step.broker}` });
+        this.openFaults.add({
+          heal: () => {
+            handle.remove();
+            if (!acted) this.note(`no Produce request reached broker ${step.broker} to be held (the fault never acted)`);
+          },
+        });
         return;
       }
     }
   }
 
-  /** Applies `action` to the next `count` requests (or responses) of an API at `broker`. */
-  private interceptNext(apiKey: ApiKeyNumber, broker: number, count: number, direction: 'request' | 'response', action: 'drop' | 'duplicate'): void {
+  /**
+   * Applies `action` to the next `count` requests (or responses) of an API at `broker`. An instant fault that
+   * found fewer messages than it was drawn for says so when the run heals, so a timeline never implies a
+   * loss or a repeat that did not happen.
+   */
+  private interceptNext(
+    apiKey: ApiKeyNumber,
+    broker: number,
+    count: number,
+    direction: 'request' | 'response',
+    action: 'drop' | 'duplicate',
+    what: string,
+  ): void {
     let left = count;
     const handle = this.cluster.network.intercept(
       apiKey,
@@ -404,7 +421,12 @@ class World {
       },
       { keep: true, direction, node: `broker-${broker}` },
     );
-    this.openFaults.add({ heal: () => handle.remove() });
+    this.openFaults.add({
+      heal: () => {
+        handle.remove();
+        if (left > 0) this.note(`${what}: ${count - left} of ${count}${left === count ? ' (the fault never acted)' : ''}`);
+      },
+    });
   }
 
   /** Turns `leaderOf` / `ownerOf` into the broker or consumer they name right now (undefined: nobody). */

@@ -72,6 +72,13 @@ describe('simulation harness', () => {
     expect(idempotent.stats.acknowledged).toBe(idempotent.stats.sends);
   });
 
+  it('an instant fault that finds nothing to act on says so in the run\'s events; one that acted says nothing more', async () => {
+    const late = await simulate({ config: 'inflight-reorder', plan: { seed: 4, faults: [{ at: 60_000, kind: 'drop-produce-response', broker: 1, count: 3 }] } });
+    expect(late.events.map((e) => e.text)).toContain('Produce responses lost from broker 1: 0 of 3 (the fault never acted)');
+    const early = await simulate({ config: 'inflight-reorder', plan: { seed: 4, faults: [{ at: 500, kind: 'drop-produce-response', broker: 1, leaderOf: 0, count: 1 }] } });
+    expect(early.events.filter((e) => e.text.startsWith('Produce responses lost'))).toEqual([]);
+  });
+
   it('a Produce request delivered twice writes twice for a non-idempotent producer; the idempotent one keeps one copy', async () => {
     const fault = [{ at: 500, kind: 'duplicate-produce' as const, broker: 1, count: 2 }];
     const plain = await simulate({ config: 'inflight-reorder', plan: { seed: 4, faults: fault } });
