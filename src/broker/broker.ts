@@ -35,6 +35,7 @@ import { topicPartitionKey, type MetadataImage, type TopicRegistration } from '.
 import { Replica } from './partition.ts';
 import { CloseConnectionSignal, type BrokerAddress, type ClientSession, type ClusterNetwork, type FrameEndpoint } from './ports.ts';
 import { ReplicaFetcherManager } from './replica-fetcher.ts';
+import { FetchSessionCache } from './fetch-session.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import { TransactionCoordinator } from './txn/transaction-coordinator.ts';
 
@@ -59,6 +60,8 @@ export class Broker implements FrameEndpoint {
   /** Whether the replicas reflect `image` (false after a crash: the next image is applied even if not newer). */
   private isReconciled = false;
   readonly fetchers: ReplicaFetcherManager;
+  /** Incremental fetch sessions (KIP-227): in memory, so a restarted broker has none. */
+  readonly fetchSessions: FetchSessionCache;
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
 
@@ -73,6 +76,7 @@ export class Broker implements FrameEndpoint {
     this.address = { host: spec.host, port: spec.port };
     this.image = controller.current;
     this.fetchers = new ReplicaFetcherManager(this);
+    this.fetchSessions = new FetchSessionCache(runtime.random.fork(`${this.node}:fetch-sessions`), config);
     this.groupCoordinator = new GroupCoordinator(this);
     this.transactionCoordinator = new TransactionCoordinator(this);
   }
@@ -131,6 +135,7 @@ export class Broker implements FrameEndpoint {
   private stopActivity(): void {
     for (const timer of this.timers.splice(0)) timer.cancel();
     this.fetchers.stopAll();
+    this.fetchSessions.clear();
     this.groupCoordinator.stop();
     this.transactionCoordinator.stop();
     for (const replica of this.replicas.values()) replica.stop();

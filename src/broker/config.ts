@@ -42,6 +42,8 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('unclean.leader.election.enable', 'boolean', 'false'),
   def('replica.lag.time.max.ms', 'long', '30000', { min: 0 }),
   def('replica.fetch.wait.max.ms', 'int', '500'),
+  def('max.incremental.fetch.session.cache.slots', 'int', '1000'),
+  def('min.incremental.fetch.session.eviction.ms', 'int', '120000'),
   def('replica.fetch.min.bytes', 'int', '1'),
   def('replica.fetch.max.bytes', 'int', '1048576'),
   def('replica.fetch.response.max.bytes', 'int', '10485760'),

@@ -17,7 +17,11 @@
  *   `maxWaitMs` (virtual time) for new data;
  * - v0-3 predate record batches, so batches are down-converted to message sets (magic 0 for v0-1,
  *   magic 1 for v2-3), as Kafka does for old consumers.
- * Leaves out: fetch sessions (KIP-227: sessionId is always 0), follower fetching for consumers (KIP-392).
+ * - fetch sessions (KIP-227, v7+; ../fetch-session.ts): epoch 0 opens a session, later requests list only the
+ *   partitions whose parameters changed and the answer only the partitions with news; an incremental fetch reads
+ *   and long-polls every partition of its session. Sessionless requests (id 0, epoch -1, what KafkaJS sends) and
+ *   v0-6 are answered in full, as before sessions existed.
+ * Leaves out: follower fetching for consumers (KIP-392).
  * The aborted transactions are those overlapping the exact records returned; Kafka bounds the search by the next
  * index entry, so it may list a few more.
  */
@@ -28,23 +32,16 @@ import {
   ErrorCode,
   splitBatches,
   ZERO_UUID,
-  type FetchRequest,
   type FetchResponseInput,
   type FetchResponsePartitionDataInput,
 } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
-import { topicById } from '../metadata.ts';
+import { completeFetchContext, INVALID_SESSION_ID, newFetchContext, type FetchTarget } from '../fetch-session.ts';
 import type { Replica } from '../partition.ts';
 import { defineHandler } from './handler.ts';
 import { leaderEndpoints } from './produce.ts';
 
 type PartitionAnswer = FetchResponsePartitionDataInput;
-
-interface FetchTarget {
-  readonly topicName: string | null;
-  readonly topicId: string;
-  readonly partition: FetchRequest['topics'][number]['partitions'][number];
-}
 
 /** Answers without records share one empty buffer (a zero-length Buffer cannot be written to). */
 const NO_RECORDS = Buffer.alloc(0);
@@ -87,10 +84,11 @@ export const fetchHandler = defineHandler({
   handle: async ({ broker, header }, request): Promise<FetchResponseInput> => {
     const replicaId = header.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
     const isFollower = replicaId >= 0;
-    const targets: FetchTarget[] = request.topics.flatMap((topic) => {
-      const name = header.apiVersion >= 13 ? (topicById(broker.image, topic.topicId)?.name ?? null) : topic.topic;
-      return topic.partitions.map((partition) => ({ topicName: name, topicId: topic.topicId, partition }));
-    });
+    const context = newFetchContext(broker.fetchSessions, request, header.apiVersion, broker.runtime.now(), broker.image);
+    // Kafka answers a session error at once, with no partitions (`SessionErrorContext`).
+    if (context.kind === 'error') return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: INVALID_SESSION_ID, responses: [] };
+    // An incremental fetch reads every partition of its session, listed in the request or not.
+    const { targets } = context;
 
     // Only the first read records a follower's position (Kafka's `updateFetchState = !readFromPurgatory`): a
     // parked fetch re-read when data arrives says nothing new about the follower, and re-recording it woke every
@@ -115,7 +113,7 @@ export const fetchHandler = defineHandler({
     let result = read(true);
     if (!result.failed && result.bytes < request.minBytes && request.maxWaitMs > 0 && targets.length > 0) {
       const replicas = targets
-        .map((t) => (t.topicName === null ? undefined : broker.replicas.get(`${t.topicName}-${t.partition.partition}`)))
+        .map((t) => (t.topicName === null ? undefined : broker.replicas.get(t.replicaKey)))
         .filter((r): r is Replica => r !== undefined);
       await new Promise<void>((resolve) => {
         const unsubscribes: Array<() => void> = [];
@@ -137,8 +135,11 @@ export const fetchHandler = defineHandler({
       result = read(false);
     }
 
+    const { errorCode, sessionId, included } = completeFetchContext(broker.fetchSessions, context, result.answers, isFollower, broker.runtime.now());
     const byTopic = new Map<string, { topic: string; topicId: string; partitions: PartitionAnswer[] }>();
+    const sent: PartitionAnswer[] = [];
     targets.forEach((target, i) => {
+      if (included !== null && !included[i]) return;
       const key = `${target.topicName ?? ''}:${target.topicId}`;
       let entry = byTopic.get(key);
       if (entry === undefined) {
@@ -146,9 +147,10 @@ export const fetchHandler = defineHandler({
         byTopic.set(key, entry);
       }
       entry.partitions.push(result.answers[i]);
+      sent.push(result.answers[i]);
     });
-    const nodeEndpoints = header.apiVersion >= 16 ? leaderEndpoints(broker, result.answers) : [];
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: [...byTopic.values()], ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}) };
+    const nodeEndpoints = header.apiVersion >= 16 ? leaderEndpoints(broker, sent) : [];
+    return { throttleTimeMs: 0, errorCode, sessionId, responses: [...byTopic.values()], ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}) };
   },
 });
 
@@ -167,7 +169,7 @@ function readPartition(
   if (target.topicName === null) return errorAnswer(index, apiVersion >= 13 && target.topicId !== ZERO_UUID ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const topic = broker.image.topics.get(target.topicName);
   if (topic === undefined || index < 0 || index >= topic.partitions.length) return errorAnswer(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const replica = broker.replicas.get(`${target.topicName}-${index}`);
+  const replica = broker.replicas.get(target.replicaKey);
   if (replica === undefined || !replica.isLeader) {
     const registration = topic.partitions[index];
     const answer = errorAnswer(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
