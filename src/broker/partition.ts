@@ -133,12 +133,16 @@ export class Replica {
     this.followers.clear();
     this.pendingIsrChange = false;
     this.failWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // Kafka completes the fetches parked here at once (`completeDelayedOperationsWhenNotPartitionLeader`), so a
+    // consumer long-polling the old leader hears NOT_LEADER_OR_FOLLOWER now, not when its maxWait runs out.
+    this.notifyData();
   }
 
   /** The partition is gone from this broker (deleted, reassigned) or the broker stopped. */
   stop(): void {
     this.role = 'none';
     this.failWaiters(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    this.notifyData();
     this.dataListeners.clear();
     this.followerFetchListeners.clear();
   }

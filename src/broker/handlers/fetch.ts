@@ -115,6 +115,8 @@ export const fetchHandler = defineHandler({
       const replicas = targets
         .map((t) => (t.topicName === null ? undefined : broker.replicas.get(t.replicaKey)))
         .filter((r): r is Replica => r !== undefined);
+      const parked = targets.map((target) => parkedState(broker, target));
+      const isReadCommitted = !isFollower && header.apiVersion >= 4 && request.isolationLevel === 1;
       await new Promise<void>((resolve) => {
         const unsubscribes: Array<() => void> = [];
         const done = (): void => {
@@ -126,6 +128,9 @@ export const fetchHandler = defineHandler({
         for (const replica of replicas) {
           unsubscribes.push(
             replica.onData(() => {
+              // Kafka's DelayedFetch.tryComplete looks at offsets, not at the data: only a partition with records
+              // past its fetch offset, or whose leadership or log start moved, can change the answer.
+              if (!parked.some((state, i) => mayAnswer(broker, targets[i], state, isFollower, isReadCommitted))) return;
               const again = read(false);
               if (again.failed || again.bytes >= request.minBytes) done();
             }),
@@ -153,6 +158,34 @@ export const fetchHandler = defineHandler({
     return { throttleTimeMs: 0, errorCode, sessionId, responses: [...byTopic.values()], ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}) };
   },
 });
+
+/** What a parked fetch saw of a partition when it parked: the replica object and the leadership and log start it had. */
+interface ParkedState {
+  readonly replica: Replica | undefined;
+  readonly leaderEpoch: number;
+  readonly logStartOffset: bigint;
+}
+
+function parkedState(broker: Broker, target: FetchTarget): ParkedState {
+  const replica = target.topicName === null ? undefined : broker.replicas.get(target.replicaKey);
+  return { replica, leaderEpoch: replica?.leaderEpoch ?? -1, logStartOffset: replica?.logStartOffset ?? -1n };
+}
+
+/**
+ * Whether re-reading `target` could now give records or an error: a necessary condition for `readPartition` to
+ * answer differently from when the fetch parked (a leader's log end only grows within its epoch, and its epoch
+ * cache only changes with a new epoch or a new log start), checked without touching the log.
+ */
+function mayAnswer(broker: Broker, target: FetchTarget, state: ParkedState, isFollower: boolean, isReadCommitted: boolean): boolean {
+  const replica = state.replica;
+  if (replica === undefined || target.topicName === null) return false;
+  if (broker.replicas.get(target.replicaKey) !== replica || !replica.isLeader) return true;
+  if (replica.leaderEpoch !== state.leaderEpoch || replica.logStartOffset !== state.logStartOffset) return true;
+  const fetchOffset = target.partition.fetchOffset;
+  if (fetchOffset > replica.logEndOffset) return true;
+  const maxOffset = isFollower ? replica.logEndOffset : isReadCommitted ? replica.lastStableOffset : replica.highWatermark;
+  return maxOffset > fetchOffset;
+}
 
 function readPartition(
   broker: Broker,

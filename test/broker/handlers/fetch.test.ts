@@ -144,6 +144,36 @@ describe('Fetch', () => {
     expect(elapsed).toBeLessThanOrEqual(1_010);
   });
 
+  it('long poll: a leader that loses the partition answers its parked fetches at once with NOT_LEADER_OR_FOLLOWER (Kafka completes them, it does not let them wait out maxWaitMs)', async () => {
+    const t = await startCluster({ brokers: 3 });
+    t.cluster.createTopic('moving', { assignments: [[1, 2, 3]] });
+    t.cluster.createTopic('staying', { assignments: [[2, 3, 1]] });
+    await t.settle(1_000);
+    await t.run(t.client.refreshMetadata());
+    const sentMs = t.runtime.now();
+    // The controller fences broker 1 (as when its heartbeats stop reaching it); broker 1 itself still runs and
+    // hears the new image, in which broker 2 leads.
+    t.runtime.timer(1_000, () => t.cluster.controller.fence(1), 'test:fence');
+    const [answer] = partitionsOf(await fetch(t, 1, [{ topic: 'moving', partition: 0, fetchOffset: 0n }], { maxWaitMs: 5_000, minBytes: 1 }));
+    const elapsed = t.runtime.now() - sentMs;
+    expect(answer.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(t.cluster.partitionState('moving', 0).leader).toBe(2);
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(1_100);
+
+    // A deleted topic's parked fetch is answered at once too; one on a partition that stayed put waits its time.
+    t.runtime.timer(1_000, () => t.cluster.controller.deleteTopic('moving'), 'test:delete');
+    const deletedFrom = t.runtime.now();
+    const [gone] = partitionsOf(await fetch(t, 2, [{ topic: 'moving', partition: 0, fetchOffset: 0n }], { maxWaitMs: 5_000, minBytes: 1 }));
+    expect(gone.errorCode).not.toBe(ErrorCode.NONE);
+    expect(t.runtime.now() - deletedFrom).toBeLessThan(1_100);
+    const quietFrom = t.runtime.now();
+    // (3000 ms: the test client gives up on a request after 5000.)
+    const [quiet] = partitionsOf(await fetch(t, 2, [{ topic: 'staying', partition: 0, fetchOffset: 0n }], { maxWaitMs: 3_000, minBytes: 1 }));
+    expect(quiet.errorCode).toBe(ErrorCode.NONE);
+    expect(t.runtime.now() - quietFrom).toBeGreaterThanOrEqual(3_000);
+  });
+
   it('partitionMaxBytes: the first batch comes back whole even when larger than the limit (KIP-74), and the limit stops before a batch that does not fit', async () => {
     const t = await startCluster();
     t.cluster.createTopic('sized', { partitions: 1 });
