@@ -38,6 +38,8 @@ export interface BackendFactory {
 }
 
 export interface StartedBackend extends Backend {
+  /** Runs the cleanups registered so far, leaving the backend up for the next case (backends shared by a file). */
+  cleanUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export const simBackend: BackendFactory = {
       },
       sleep: (ms) => cluster.sleep(ms),
       onCleanup: (cleanup) => cleanups.add(cleanup),
+      cleanUp: () => cleanups.run(10_000),
       async stop() {
         // Virtual time: a disconnect that waits on a fetch in flight needs the clock driven, which awaiting it does.
         await cleanups.run(10_000);
@@ -126,6 +129,7 @@ export const wireBackend: BackendFactory = {
       unique: (prefix) => `${prefix}-${++names}`,
       ...wallClock,
       onCleanup: (cleanup) => cleanups.add(cleanup),
+      cleanUp: () => cleanups.run(10_000),
       async stop() {
         await cleanups.run(10_000);
         await withTimeout(server.close(), 10_000, 'closing the server');
@@ -155,6 +159,7 @@ export const realBackend: BackendFactory = {
       },
       ...wallClock,
       onCleanup: (cleanup) => cleanups.add(cleanup),
+      cleanUp: () => cleanups.run(10_000),
       async stop() {
         await cleanups.run(10_000);
         // Best effort: the names also served as group and transactional ids, which are not topics.

@@ -31,12 +31,12 @@ export interface ConformanceCase {
   readonly run: (backend: Backend) => Promise<void>;
 }
 
-interface Delivery {
+export interface Delivery {
   readonly partition: number;
   readonly message: KafkaMessage;
 }
 
-interface Reader {
+export interface Reader {
   readonly consumer: Consumer;
   readonly deliveries: Delivery[];
   readonly joins: Array<Record<string, unknown>>;
@@ -45,22 +45,22 @@ interface Reader {
 }
 
 /** Consumers wait at most 100 ms per fetch: KafkaJS's disconnect waits for the fetch in flight. */
-const FAST_FETCH: Partial<ConsumerConfig> = { maxWaitTimeInMs: 100 };
+export const FAST_FETCH: Partial<ConsumerConfig> = { maxWaitTimeInMs: 100 };
 
-async function connectedAdmin(backend: Backend): Promise<Admin> {
-  const admin = backend.kafka().admin();
+export async function connectedAdmin(backend: Backend, config: Parameters<Backend['kafka']>[0] = {}): Promise<Admin> {
+  const admin = backend.kafka(config).admin();
   backend.onCleanup(() => admin.disconnect());
   await admin.connect();
   return admin;
 }
 
-async function createTopics(backend: Backend, topics: ITopicConfig[]): Promise<void> {
+export async function createTopics(backend: Backend, topics: ITopicConfig[]): Promise<void> {
   const admin = await connectedAdmin(backend);
   expect(await admin.createTopics({ topics, waitForLeaders: true })).toBe(true);
   await admin.disconnect();
 }
 
-async function connectedProducer(backend: Backend, config: Parameters<ReturnType<Backend['kafka']>['producer']>[0] = {}) {
+export async function connectedProducer(backend: Backend, config: Parameters<ReturnType<Backend['kafka']>['producer']>[0] = {}) {
   // kafkasim's DefaultPartitioner: on the real side the adapter swaps in KafkaJS's own.
   const producer = backend.kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
   backend.onCleanup(() => producer.disconnect());
@@ -69,7 +69,7 @@ async function connectedProducer(backend: Backend, config: Parameters<ReturnType
 }
 
 /** A consumer in `groupId` reading `topic` into `deliveries`, counting joins and fetches. */
-async function startReader(
+export async function startReader(
   backend: Backend,
   topic: string,
   config: Partial<ConsumerConfig> & { groupId: string },
@@ -92,12 +92,12 @@ async function startReader(
   return reader;
 }
 
-const text = (buffer: Buffer | null | undefined) => (buffer == null ? buffer : buffer.toString());
-const offsets = (reader: Reader) => reader.deliveries.map((d) => `${d.partition}@${d.message.offset}`);
-const values = (reader: Reader) => reader.deliveries.map((d) => text(d.message.value));
+export const text = (buffer: Buffer | null | undefined) => (buffer == null ? buffer : buffer.toString());
+export const offsets = (reader: Reader) => reader.deliveries.map((d) => `${d.partition}@${d.message.offset}`);
+export const values = (reader: Reader) => reader.deliveries.map((d) => text(d.message.value));
 
 /** Rejection of `promise` (fails the case when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
   } catch (error) {

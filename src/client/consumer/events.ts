@@ -15,8 +15,9 @@ export const consumerEvents = {
   HEARTBEAT: 'consumer.heartbeat',
   COMMIT_OFFSETS: 'consumer.commit_offsets',
   GROUP_JOIN: 'consumer.group_join',
-  FETCH_START: 'consumer.fetch_start',
+  // KafkaJS's key order (FETCH before FETCH_START): `Object.keys(consumer.events)` and the message of `on()` with an unknown name show it.
   FETCH: 'consumer.fetch',
+  FETCH_START: 'consumer.fetch_start',
   START_BATCH_PROCESS: 'consumer.start_batch_process',
   END_BATCH_PROCESS: 'consumer.end_batch_process',
   CONNECT: 'consumer.connect',
