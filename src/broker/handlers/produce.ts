@@ -17,7 +17,7 @@
  * - acks=-1 refuses up front with NOT_ENOUGH_REPLICAS when the ISR is below `min.insync.replicas`, then
  *   waits (up to `timeoutMs`) for the high watermark to pass the append: REQUEST_TIMED_OUT if it does not,
  *   NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank meanwhile; acks=1 answers after the local append;
- *   acks=0 sends no response at all.
+ *   acks=0 sends no response at all, and closes the connection if any partition failed (as Kafka does).
  * Leaves out: quotas, authorization; verification asks once per partition (Kafka batches a request per coordinator).
  */
 import {
@@ -36,6 +36,7 @@ import {
 } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { NO_LEADER, topicPartitionKey } from '../metadata.ts';
+import { CloseConnectionSignal } from '../ports.ts';
 import type { Replica } from '../partition.ts';
 import { defineHandler } from './handler.ts';
 
@@ -211,7 +212,10 @@ export const produceHandler = defineHandler({
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return failAll(ErrorCode.INVALID_REQUIRED_ACKS);
     const transactionalId = header.apiVersion >= 3 ? request.transactionalId : null;
     // Kafka authorizes transactional writes by transactional id, so a transactional batch without one is refused.
-    if (transactionalId === null && hasTransactionalRecords(request.topicData)) return request.acks === 0 ? null : failAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (transactionalId === null && hasTransactionalRecords(request.topicData)) {
+      if (request.acks === 0) throw new CloseConnectionSignal('acks=0 produce failed: TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+      return failAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     const responses = await Promise.all(
       request.topicData.map(async (topic) => ({
         name: topic.name,
@@ -222,7 +226,13 @@ export const produceHandler = defineHandler({
         ),
       })),
     );
-    if (request.acks === 0) return null;
+    if (request.acks === 0) {
+      // An acks=0 producer reads no answer, so Kafka tells it of a failure the only way it can: it closes the
+      // connection, and the producer reconnects and refreshes its metadata (a moved leader is found again).
+      const failure = responses.flatMap((t) => t.partitionResponses.map((p) => ({ topic: t.name, ...p }))).find((p) => p.errorCode !== ErrorCode.NONE);
+      if (failure !== undefined) throw new CloseConnectionSignal(`acks=0 produce to ${failure.topic}-${failure.index} failed with error ${failure.errorCode}`);
+      return null;
+    }
     // KIP-951: from v10, NOT_LEADER_OR_FOLLOWER answers carry the endpoints of the leaders they name.
     const nodeEndpoints = header.apiVersion >= 10 ? leaderEndpoints(broker, responses.flatMap((t) => t.partitionResponses)) : [];
     return { responses, throttleTimeMs: 0, ...(nodeEndpoints.length > 0 ? { nodeEndpoints } : {}) };
