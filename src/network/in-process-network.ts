@@ -142,8 +142,7 @@ export class InProcessNetwork implements Transport {
     const key = addressKey(endpoint.address);
     if (this.endpoints.get(key) !== endpoint) return;
     this.endpoints.delete(key);
-    const reason = new ConnectionClosedError(`${endpoint.node} stopped listening`);
-    for (const wire of [...this.wires.values()]) if (wire.endpoint === endpoint) this.closeServerSide(wire, reason, true);
+    for (const wire of [...this.wires.values()]) if (wire.endpoint === endpoint) this.closeServerSide(wire, `${endpoint.node} stopped listening`, true);
   }
 
   connect(address: BrokerAddress, options: ConnectOptions): Promise<Connection> {
@@ -184,11 +183,14 @@ export class InProcessNetwork implements Transport {
    * close now (pending requests on them fail), peers learn in-band. Its unfinished connects fail.
    */
   closeAll(node: string): void {
-    const reason = new ConnectionClosedError(`${node} went down`);
-    for (const attempt of [...this.attempts]) if (attempt.clientNode === node) this.settle(attempt, reason);
+    const detail = `${node} went down`;
+    // One error for every client it fails, built only if it fails one (an error captures a stack).
+    let error: ConnectionClosedError | undefined;
+    const reason = (): ConnectionClosedError => (error ??= new ConnectionClosedError(detail));
+    for (const attempt of [...this.attempts]) if (attempt.clientNode === node) this.settle(attempt, reason());
     for (const wire of [...this.wires.values()]) {
-      if (wire.serverNode === node) this.closeServerSide(wire, reason, true);
-      if (wire.clientNode === node) this.closeClientSide(wire, reason, true);
+      if (wire.serverNode === node) this.closeServerSide(wire, detail, true);
+      if (wire.clientNode === node) this.closeClientSide(wire, reason(), true);
     }
   }
 
@@ -203,7 +205,7 @@ export class InProcessNetwork implements Transport {
       wire.toServer.isCloseSent = true;
       wire.toClient.isCloseSent = true;
       this.closeClientSide(wire, reason, false);
-      this.closeServerSide(wire, reason, false);
+      this.closeServerSide(wire, reason.message, false);
     }
   }
 
@@ -363,9 +365,9 @@ export class InProcessNetwork implements Transport {
         return;
       case 'close':
       case 'reset': {
-        const reason = new ConnectionClosedError(`connection ${message.kind === 'close' ? 'closed' : 'reset'} by ${from}`);
-        if (toward === 'server') this.closeServerSide(wire, reason, false);
-        else this.closeClientSide(wire, reason, false);
+        const detail = `connection ${message.kind === 'close' ? 'closed' : 'reset'} by ${from}`;
+        if (toward === 'server') this.closeServerSide(wire, detail, false);
+        else this.closeClientSide(wire, new ConnectionClosedError(detail), false);
         return;
       }
     }
@@ -383,18 +385,19 @@ export class InProcessNetwork implements Transport {
     if (wire.clientState === 'closed') return;
     const wasConnecting = wire.clientState === 'connecting';
     wire.clientState = 'closed';
-    this.recordClose(wire, 'client', reason);
+    this.recordClose(wire, 'client', reason?.message ?? null);
     if (notifyPeer && wire.serverState === 'open') this.transmit(wire, 'server', { kind: 'close' });
     if (wasConnecting) this.settle(wire.attempt, new ConnectionRefusedError(wire.attempt.address));
     else if (reason !== null) wire.link.closeListener?.(reason);
     if (wire.isDead) this.wires.delete(wire.id);
   }
 
-  private closeServerSide(wire: Wire, reason: Error, notifyPeer: boolean): void {
+  /** Closes the server end; `detail` says why (for the trace: the broker side gets no error object). */
+  private closeServerSide(wire: Wire, detail: string, notifyPeer: boolean): void {
     if (wire.serverState === 'closed') return;
     wire.serverState = 'closed';
     wire.inbox.length = 0;
-    this.recordClose(wire, 'server', reason);
+    this.recordClose(wire, 'server', detail);
     if (notifyPeer && wire.clientState !== 'closed') this.transmit(wire, 'client', { kind: 'close' });
     wire.session.fireClose();
     if (wire.isDead) this.wires.delete(wire.id);
@@ -541,7 +544,7 @@ export class InProcessNetwork implements Transport {
   /** The endpoint's answer (null: none, as for acks=0), or false when the connection closed meanwhile. */
   private async handleAtEndpoint(wire: Wire, frame: Buffer, apiKey: number): Promise<Buffer | null | false> {
     if (!wire.endpoint.isAvailable) {
-      this.closeServerSide(wire, new ConnectionClosedError(`${wire.serverNode} is down`), true);
+      this.closeServerSide(wire, `${wire.serverNode} is down`, true);
       return false;
     }
     let response: Buffer | null;
@@ -549,7 +552,7 @@ export class InProcessNetwork implements Transport {
       response = await wire.endpoint.handleFrame(frame, wire.session);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      this.closeServerSide(wire, new ConnectionClosedError(`${wire.serverNode} closed the connection: ${message}`, { cause: error }), true);
+      this.closeServerSide(wire, `${wire.serverNode} closed the connection: ${message}`, true);
       if (!isCloseConnection(error)) {
         this.onEndpointError?.(error, { connectionId: wire.id, node: wire.serverNode, apiKey });
         if (error instanceof AssertionError) throw error;
@@ -599,7 +602,7 @@ export class InProcessNetwork implements Transport {
       case 'drop':
         return STOP;
       case 'close':
-        this.closeServerSide(wire, new ConnectionClosedError(`connection ${wire.id} closed by an interceptor`), true);
+        this.closeServerSide(wire, `connection ${wire.id} closed by an interceptor`, true);
         return STOP;
       case 'delay':
         // An untracked wait: the network's own holds are not something a user awaits.
@@ -631,10 +634,10 @@ export class InProcessNetwork implements Transport {
     }
   }
 
-  private recordClose(wire: Wire, side: Toward, reason: Error | null): void {
+  private recordClose(wire: Wire, side: Toward, detail: string | null): void {
     if (!this.tracer.isActive) return;
     const [from, to] = side === 'server' ? [wire.serverNode, wire.clientNode] : [wire.clientNode, wire.serverNode];
-    this.record({ kind: 'close', outcome: 'closed', from, to, connectionId: wire.id, detail: reason === null ? `closed by ${from}` : reason.message });
+    this.record({ kind: 'close', outcome: 'closed', from, to, connectionId: wire.id, detail: detail ?? `closed by ${from}` });
   }
 }
 

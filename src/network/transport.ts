@@ -354,15 +354,15 @@ export class FramedConnection implements Connection {
   private closed(reason: Error | null): void {
     if (!this.isOpen) return;
     this.closeReason = reason;
-    const failure =
-      reason ?? new ConnectionClosedError(`connection ${this.id} to ${this.describeRemote()} was closed`);
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const request of pending) {
-      request.timer.cancel();
-      request.reject(
-        failure instanceof ConnectionClosedError ? failure : new ConnectionClosedError(failure.message, { cause: failure }),
-      );
+    // Built only when a request is left to fail: an error captures a stack, and most closes leave none.
+    if (pending.length > 0) {
+      const failure = reason ?? new ConnectionClosedError(`connection ${this.id} to ${this.describeRemote()} was closed`);
+      for (const request of pending) {
+        request.timer.cancel();
+        request.reject(failure instanceof ConnectionClosedError ? failure : new ConnectionClosedError(failure.message, { cause: failure }));
+      }
     }
     const listeners = this.closeListeners;
     this.closeListeners = [];
