@@ -48,7 +48,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'A consumer killed before it commits: the next member gets the same records again',
     lesson:
       'KafkaJS commits what eachMessage finished at the end of each batch. The member owning the partition is killed ' +
-      '(kill -9, the seed\'s ctrl+z) in the middle of a batch: it leaves no commit and no LeaveGroup. The group waits for its ' +
+      '(kill -9; a Ctrl+Z that suspends it looks the same to the group until it resumes) in the middle of a batch: it leaves no commit and no LeaveGroup. The group waits for its ' +
       'session to expire (sessionTimeout, 30 s of virtual time that cost nothing), then the partition moves and the new owner ' +
       'starts at the last committed offset: everything the dead member processed since that commit is delivered again.',
     config: variant('auto-commit-kills', 'duplicate-after-kill', { ...SMALL, consumers: 2, processingMs: [400, 600], sessionTimeout: 30_000, heartbeatInterval: 3_000 }),
