@@ -5,7 +5,8 @@
  * timestamp is at or after it, or -1/-1/-1 when there is none. A special timestamp older than its version is
  * UNSUPPORTED_VERSION (Kafka's isListOffsetsTimestampUnsupported). Only the leader answers
  * (NOT_LEADER_OR_FOLLOWER); a stale `currentLeaderEpoch` is FENCED_LEADER_EPOCH. v0 answers in
- * `oldStyleOffsets`; `leaderEpoch` exists from v4.
+ * `oldStyleOffsets`; `leaderEpoch` exists from v4. From v1 a partition named twice in one request is
+ * INVALID_REQUEST, answered once (ReplicaManager.fetchOffset's `duplicatePartitions`, collected in a map).
  * Leaves out: tiered storage (-4 earliest local answers the log start, -5 latest tiered answers -1).
  */
 import { ApiKey, ErrorCode, type ListOffsetsResponseListOffsetsPartitionResponseInput } from '../../protocol/index.ts';
@@ -15,6 +16,17 @@ const LATEST = -1n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
+
+/** The request's partitions, each once, grouped by topic in order of first mention. */
+function collapseDuplicates<P extends { partitionIndex: number }>(topics: ReadonlyArray<{ name: string; partitions: readonly P[] }>) {
+  const byTopic = new Map<string, Map<number, P>>();
+  for (const topic of topics) {
+    let partitions = byTopic.get(topic.name);
+    if (partitions === undefined) byTopic.set(topic.name, (partitions = new Map()));
+    for (const p of topic.partitions) if (!partitions.has(p.partitionIndex)) partitions.set(p.partitionIndex, p);
+  }
+  return [...byTopic].map(([name, partitions]) => ({ name, partitions: [...partitions.values()] }));
+}
 
 export const listOffsetsHandler = defineHandler({
   apiKey: ApiKey.ListOffsets,
@@ -33,12 +45,17 @@ export const listOffsetsHandler = defineHandler({
       }
       return result;
     };
+    // v1+: Kafka answers from a map keyed by partition, so a duplicate is one INVALID_REQUEST entry.
+    const mentions = new Map<string, number>();
+    for (const topic of request.topics) for (const p of topic.partitions) mentions.set(`${topic.name}\u0000${p.partitionIndex}`, (mentions.get(`${topic.name}\u0000${p.partitionIndex}`) ?? 0) + 1);
+    const topics = version === 0 ? request.topics : collapseDuplicates(request.topics);
     return {
       throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
+      topics: topics.map((topic) => ({
         name: topic.name,
         partitions: topic.partitions.map((p): ListOffsetsResponseListOffsetsPartitionResponseInput => {
           const failed = (errorCode: number) => answer(p.partitionIndex, errorCode, null);
+          if (version >= 1 && mentions.get(`${topic.name}\u0000${p.partitionIndex}`)! > 1) return failed(ErrorCode.INVALID_REQUEST);
           const registration = broker.image.topics.get(topic.name)?.partitions[p.partitionIndex];
           if (registration === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const replica = broker.replicas.get(`${topic.name}-${p.partitionIndex}`);

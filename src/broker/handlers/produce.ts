@@ -1,9 +1,14 @@
 /**
  * Produce (key 0), v0-11. What Kafka's `KafkaApis.handleProduceRequest` / `ReplicaManager.appendRecords`
  * do, per partition:
- * - unknown topic or partition: UNKNOWN_TOPIC_OR_PARTITION (Produce never auto-creates); not the leader:
+ * - partitions are keyed by topic and index, as Kafka's handler keys them in a map: a partition listed twice is
+ *   appended once, with the records of its last entry, and answered once (in order of first mention);
+ * - unknown topic or partition: UNKNOWN_TOPIC_OR_PARTITION (Produce never auto-creates); an internal topic
+ *   (`__consumer_offsets`, `__transaction_state`): INVALID_TOPIC_EXCEPTION unless the client id is Kafka's
+ *   admin client id `__admin_client` (ReplicaManager's "Cannot append to internal topic"); not the leader:
  *   NOT_LEADER_OR_FOLLOWER with the current leader (KIP-951, v10+);
- * - records must be one well-formed batch (v3+); a bad CRC or truncated batch is CORRUPT_MESSAGE; a batch
+ * - records must be one well-formed batch (v3+); a bad CRC, a magic above 2 or a truncated batch is
+ *   CORRUPT_MESSAGE; a codec id past ZSTD under a valid CRC is UNKNOWN_SERVER_ERROR, as Kafka answers it; a batch
  *   over `max.message.bytes` is MESSAGE_TOO_LARGE; legacy message sets (v0-2) are up-converted to v2;
  * - idempotent batches are checked against the producer state: a retried duplicate answers NONE with the
  *   offsets it already has, a gap OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH (also when the
@@ -32,15 +37,37 @@ import {
   splitBatches,
   verifyBatchCrc,
   type ProduceResponseInput,
+  type RecordBatchHeader,
   type ProduceResponsePartitionProduceResponseInput,
 } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
-import { NO_LEADER, topicPartitionKey } from '../metadata.ts';
+import { INTERNAL_TOPICS, NO_LEADER, topicPartitionKey } from '../metadata.ts';
 import { CloseConnectionSignal } from '../ports.ts';
 import type { Replica } from '../partition.ts';
 import { defineHandler } from './handler.ts';
 
 type PartitionAnswer = ProduceResponsePartitionProduceResponseInput;
+
+/** Where a v2 batch keeps its attributes (codec in the low three bits): after baseOffset, length, epoch, magic, crc. */
+const BATCH_ATTRIBUTES_OFFSET = 21;
+
+/** Kafka's `AdminUtils.ADMIN_CLIENT_ID`: the one client id allowed to append to internal topics. */
+const ADMIN_CLIENT_ID = '__admin_client';
+
+/**
+ * The request's partitions keyed by topic and index, as Kafka's `handleProduceRequest` collects them into a
+ * map: a later entry for the same partition replaces the earlier one's records; topics and partitions keep
+ * the order of their first mention.
+ */
+function partitionsByTopic(topicData: ReadonlyArray<{ name: string; partitionData: ReadonlyArray<{ index: number; records: Buffer | null }> }>) {
+  const topics = new Map<string, Map<number, Buffer | null>>();
+  for (const topic of topicData) {
+    let partitions = topics.get(topic.name);
+    if (partitions === undefined) topics.set(topic.name, (partitions = new Map()));
+    for (const { index, records } of topic.partitionData) partitions.set(index, records);
+  }
+  return topics;
+}
 
 const failed = (index: number, errorCode: number, errorMessage: string | null = null): PartitionAnswer => ({
   index,
@@ -97,9 +124,14 @@ async function producePartition(
   timeoutMs: number,
   apiVersion: number,
   transactionalId: string | null,
+  clientId: string | null,
 ): Promise<PartitionAnswer> {
   const topic = broker.image.topics.get(topicName);
   if (topic === undefined || index < 0 || index >= topic.partitions.length) return failed(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Only the coordinators write their logs (and Kafka lets its admin client id through, for repair tools).
+  if ((topic.isInternal || INTERNAL_TOPICS.has(topicName)) && clientId !== ADMIN_CLIENT_ID) {
+    return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topicName}`);
+  }
   const replica = broker.replicas.get(`${topicName}-${index}`);
   if (replica === undefined || !replica.isLeader) {
     const registration = topic.partitions[index];
@@ -111,6 +143,7 @@ async function producePartition(
   if (records === null || records.length === 0) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'Produce request carried no records');
 
   let batch: Buffer;
+  let header: RecordBatchHeader;
   try {
     batch = detectMagic(records) < 2 ? upConvert(records) : records;
     const { batches, truncatedTail } = splitBatches(batch);
@@ -120,7 +153,16 @@ async function producePartition(
       return failed(index, ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must contain exactly one record batch');
     }
     batch = batches[0];
+    // A magic above 2 is CORRUPT_MESSAGE (ByteBufferLogInputStream's "Invalid magic found in record"); the magic
+    // byte lies outside the CRC, so the CRC check alone would let it through.
+    const magic = detectMagic(batch);
+    if (magic !== 2) return failed(index, ErrorCode.CORRUPT_MESSAGE, `Invalid magic found in record: ${magic}`);
     if (!verifyBatchCrc(batch)) return failed(index, ErrorCode.CORRUPT_MESSAGE, 'Record batch is corrupt (CRC mismatch)');
+    // A codec id past ZSTD under a valid CRC: Kafka's CompressionType.forId throws IllegalArgumentException, which
+    // ReplicaManager does not expect, so Kafka itself answers UNKNOWN_SERVER_ERROR here.
+    const codec = batch.readInt16BE(BATCH_ATTRIBUTES_OFFSET) & 0x07;
+    if (codec > CompressionCodec.ZSTD) return failed(index, ErrorCode.UNKNOWN_SERVER_ERROR, `Unknown compression type id: ${codec}`);
+    header = readBatchHeader(batch);
   } catch (error) {
     if (error instanceof RecordBatchDecodeError) return failed(index, ErrorCode.CORRUPT_MESSAGE, error.message);
     throw error;
@@ -134,7 +176,6 @@ async function producePartition(
   const minInsyncReplicas = config.number('min.insync.replicas');
   if (acks === -1 && replica.isr.length < minInsyncReplicas) return failed(index, ErrorCode.NOT_ENOUGH_REPLICAS);
 
-  const header = readBatchHeader(batch);
   let check = replica.producerState.check(header);
   if (check.kind === 'error') return failed(index, check.errorCode);
   if (
@@ -204,9 +245,9 @@ export const produceHandler = defineHandler({
   handle: async ({ broker, header }, request): Promise<ProduceResponseInput | null> => {
     const failAll = (errorCode: number): ProduceResponseInput => ({
       throttleTimeMs: 0,
-      responses: request.topicData.map((topic) => ({
-        name: topic.name,
-        partitionResponses: topic.partitionData.map((p) => failed(p.index, errorCode)),
+      responses: [...partitionsByTopic(request.topicData)].map(([name, partitions]) => ({
+        name,
+        partitionResponses: [...partitions.keys()].map((index) => failed(index, errorCode)),
       })),
     });
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return failAll(ErrorCode.INVALID_REQUIRED_ACKS);
@@ -217,11 +258,11 @@ export const produceHandler = defineHandler({
       return failAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
     const responses = await Promise.all(
-      request.topicData.map(async (topic) => ({
-        name: topic.name,
+      [...partitionsByTopic(request.topicData)].map(async ([name, partitions]) => ({
+        name,
         partitionResponses: await Promise.all(
-          topic.partitionData.map((p) =>
-            producePartition(broker, topic.name, p.index, p.records, request.acks, request.timeoutMs, header.apiVersion, transactionalId),
+          [...partitions].map(([index, records]) =>
+            producePartition(broker, name, index, records, request.acks, request.timeoutMs, header.apiVersion, transactionalId, header.clientId),
           ),
         ),
       })),

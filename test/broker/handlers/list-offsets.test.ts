@@ -85,6 +85,26 @@ describe('ListOffsets', () => {
     expect(offsetAnswer(await listOffset(t, 1, 'times', MAX_TIMESTAMP, { version: 6 }))).toEqual({ errorCode: ErrorCode.UNSUPPORTED_VERSION, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
   });
 
+  // Found while writing the request fuzzer (test/broker/request-fuzz.property.test.ts, which now checks it): a
+  // partition named twice was answered twice as if asked once; Kafka's ReplicaManager.fetchOffset refuses duplicates and answers each once.
+  it('v1+: a partition named twice (also under two topic entries) is INVALID_REQUEST, answered once; the others are answered', async () => {
+    const t = await threeTimestamps();
+    const p = (partitionIndex: number) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: LATEST, maxNumOffsets: 1 });
+    const response = await t.send(1, ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        { name: 'times', partitions: [p(0)] },
+        { name: 'ghost', partitions: [p(0)] },
+        { name: 'times', partitions: [p(0)] },
+      ],
+    });
+    expect(response.topics.map((topic) => [topic.name, topic.partitions.map((x) => [x.partitionIndex, x.errorCode])])).toEqual([
+      ['times', [[0, ErrorCode.INVALID_REQUEST]]],
+      ['ghost', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+    ]);
+  });
+
   it('v0 answers in oldStyleOffsets: [log start offset] for earliest, [high watermark] for latest (maxNumOffsets 1)', async () => {
     const t = await threeTimestamps();
     const earliest = await listOffset(t, 1, 'times', EARLIEST, { version: 0 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApiKey,
+  computeBatchCrc,
   decodeRecordBatch,
   encodeMessageSet,
   encodeRecordBatch,
@@ -115,6 +116,72 @@ describe('Produce', () => {
     expect(isrWhenAnswered).toEqual([1, 2]);
     expect(answeredMs - startedMs).toBeGreaterThanOrEqual(10_000);
     expect(answeredMs - startedMs).toBeLessThan(20_000);
+  });
+
+  // Found by the request fuzzer (test/broker/request-fuzz.property.test.ts): a client could write into the
+  // coordinators' own logs, which only the coordinators (and Kafka's admin client id) may append to.
+  it('an internal topic is INVALID_TOPIC_EXCEPTION for an ordinary client (ReplicaManager: "Cannot append to internal topic") and nothing is appended', async () => {
+    const t = await startCluster();
+    await t.send(1, ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['g'] });
+    await t.settle(1_000);
+    const before = logEndOffset(t, '__consumer_offsets', 0);
+    for (const acks of [1, -1]) {
+      const response = await produceRaw(t, 1, [{ topic: '__consumer_offsets', partition: 0, records: batchOf(['garbage']) }], { acks });
+      expect(answers(response)).toEqual([failedAnswer('__consumer_offsets', 0, ErrorCode.INVALID_TOPIC_EXCEPTION)]);
+    }
+    expect(logEndOffset(t, '__consumer_offsets', 0)).toBe(before);
+  });
+
+  // Found by the request fuzzer: Kafka keys a Produce request's partitions by TopicPartition, so a partition
+  // listed twice is appended once, with the records of its last entry, and answered once.
+  it('a partition listed twice in one request is appended once, with its last entry\'s records, and answered once', async () => {
+    const t = await startCluster();
+    t.cluster.createTopic('dup', { partitions: 2 });
+    await t.settle();
+    const response = await t.send(1, ApiKey.Produce, 9, {
+      acks: 1,
+      timeoutMs: 5_000,
+      transactionalId: null,
+      topicData: [
+        { name: 'dup', partitionData: [{ index: 0, records: batchOf(['first']) }, { index: 1, records: batchOf(['one']) }] },
+        { name: 'dup', partitionData: [{ index: 0, records: batchOf(['second']) }] },
+      ],
+    });
+    expect(response.responses.map((topic) => [topic.name, topic.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset])])).toEqual([
+      ['dup', [[0, ErrorCode.NONE, 0n], [1, ErrorCode.NONE, 0n]]],
+    ]);
+    expect([logEndOffset(t, 'dup', 0), logEndOffset(t, 'dup', 1)]).toEqual([1n, 1n]);
+    const fetched = await t.run(t.client.fetchAll('dup', 0));
+    expect(fetched.records.map((r) => r.value)).toEqual(['second']);
+  });
+
+  // Found by the request fuzzer: the magic byte lies outside the CRC, so a batch claiming magic 3 passed the CRC
+  // check and the handler threw on reading its header, closing the connection instead of answering.
+  it('a batch whose magic byte says 3 is CORRUPT_MESSAGE ("Invalid magic found in record"), in v2 and v9', async () => {
+    const t = await startCluster();
+    t.cluster.createTopic('magic', { partitions: 1 });
+    await t.settle();
+    const batch = Buffer.from(batchOf(['a']));
+    batch[16] = 3;
+    for (const version of [2, 9]) {
+      const response = await produceRaw(t, 1, [{ topic: 'magic', partition: 0, records: batch }], { version });
+      expect(answers(response)).toEqual([failedAnswer('magic', 0, ErrorCode.CORRUPT_MESSAGE)]);
+    }
+    expect(logEndOffset(t, 'magic', 0)).toBe(0n);
+  });
+
+  // Found by the request fuzzer: an unknown codec id under a valid CRC threw out of the handler. Kafka's
+  // CompressionType.forId throws IllegalArgumentException there, which ReplicaManager maps to UNKNOWN_SERVER_ERROR.
+  it('a batch with codec id 5 and a valid CRC is UNKNOWN_SERVER_ERROR, as Kafka answers it, and appends nothing', async () => {
+    const t = await startCluster();
+    t.cluster.createTopic('codec', { partitions: 1 });
+    await t.settle();
+    const batch = Buffer.from(batchOf(['a']));
+    batch.writeInt16BE(5, 21);
+    batch.writeUInt32BE(computeBatchCrc(batch), 17);
+    const response = await produceRaw(t, 1, [{ topic: 'codec', partition: 0, records: batch }]);
+    expect(answers(response)).toEqual([failedAnswer('codec', 0, ErrorCode.UNKNOWN_SERVER_ERROR)]);
+    expect(logEndOffset(t, 'codec', 0)).toBe(0n);
   });
 
   it('acks=2 is INVALID_REQUIRED_ACKS for every partition and appends nothing', async () => {
