@@ -189,6 +189,18 @@ export class Broker implements FrameEndpoint {
   // -------------------------------------------------------------------------------------------------------
   // Metadata
 
+  /**
+   * After a request this broker forwarded to the controller (CreateTopics, AlterConfigs, ...) changed the
+   * metadata. In Kafka the broker replays the committed records about as fast as the controller's answer comes
+   * back (both one hop), so a client reading the change back from the broker that answered (DescribeConfigs,
+   * Metadata, ListOffsets) nearly always sees it. Here the image would lag by the modelled controller hop, longer
+   * than a loopback round trip over TCP, so the answering broker adopts it at once; others still learn it after
+   * the network's latency.
+   */
+  adoptForwardedChange(): void {
+    if (this.canReachController) this.applyImage(this.controller.current);
+  }
+
   /** Adopts a newer image and reconciles replica roles with it (Kafka's `ReplicaManager.applyDelta`). */
   applyImage(image: MetadataImage): void {
     if (this.status !== 'running') return;

@@ -4,7 +4,8 @@
  *
  * It wires metadata propagation: every image the controller publishes reaches each running broker after
  * the controller-to-broker latency, if the network lets it through; a broker cut off from the controller
- * keeps its old image until its next successful heartbeat. It also offers the fault controls (crash,
+ * keeps its old image until its next successful heartbeat (the broker that forwarded an admin request adopts
+ * the resulting image at once, `Broker.adoptForwardedChange`). It also offers the fault controls (crash,
  * restart, controlled shutdown), direct topic creation for tests, introspection (partition state,
  * segments) and invariant checks.
  */

@@ -69,6 +69,15 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('log.flush.interval.messages', 'long', '9223372036854775807'),
   def('log.flush.interval.ms', 'long', null),
   def('compression.type', 'string', 'producer', { validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
+  def('compression.gzip.level', 'int', '-1', { min: -1 }),
+  def('compression.lz4.level', 'int', '9', { min: 1 }),
+  def('compression.zstd.level', 'int', '3', { min: -131072 }),
+  def('log.local.retention.bytes', 'long', '-2', { min: -2 }),
+  def('log.local.retention.ms', 'long', '-2', { min: -2 }),
+  def('log.message.timestamp.after.max.ms', 'long', '9223372036854775807', { min: 0 }),
+  def('log.message.timestamp.before.max.ms', 'long', '9223372036854775807', { min: 0 }),
+  def('log.preallocate', 'boolean', 'false'),
+  def('log.roll.jitter.ms', 'long', null),
   def('offsets.topic.num.partitions', 'int', '50', { readOnly: true }),
   def('offsets.topic.replication.factor', 'int', '3'),
   def('offsets.retention.minutes', 'int', '10080'),
@@ -96,25 +105,45 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('broker.heartbeat.interval.ms', 'int', '2000'),
 ];
 
-/** Topic configs with the broker configs they default to. */
+/**
+ * Topic configs with the broker configs they default to, sorted by name as Kafka lists them. Kafka 4.0's whole
+ * set (`LogConfig`): CreateTopics and AlterConfigs accept all of them and DescribeConfigs lists them, but the
+ * model acts only on those `log-config.ts` reads (compression levels, timestamp bounds, throttled replicas,
+ * preallocation, segment jitter and tiered storage are accepted and ignored). Left out: the configs Kafka 4.0
+ * removed (`message.format.version`, `message.downconversion.enable`, `message.timestamp.difference.max.ms`).
+ */
 export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [
   def('cleanup.policy', 'list', 'delete', { brokerSynonym: 'log.cleanup.policy', validValues: ['compact', 'delete'] }),
+  def('compression.gzip.level', 'int', '-1', { brokerSynonym: 'compression.gzip.level', min: -1 }),
+  def('compression.lz4.level', 'int', '9', { brokerSynonym: 'compression.lz4.level', min: 1 }),
   def('compression.type', 'string', 'producer', { brokerSynonym: 'compression.type', validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
+  def('compression.zstd.level', 'int', '3', { brokerSynonym: 'compression.zstd.level', min: -131072 }),
   def('delete.retention.ms', 'long', '86400000', { brokerSynonym: 'log.cleaner.delete.retention.ms', min: 0 }),
   def('file.delete.delay.ms', 'long', '60000', { min: 0 }),
   def('flush.messages', 'long', '9223372036854775807', { brokerSynonym: 'log.flush.interval.messages', min: 1 }),
   def('flush.ms', 'long', '9223372036854775807', { brokerSynonym: 'log.flush.interval.ms', min: 0 }),
+  def('follower.replication.throttled.replicas', 'list', ''),
   def('index.interval.bytes', 'int', '4096', { brokerSynonym: 'log.index.interval.bytes', min: 0 }),
+  def('leader.replication.throttled.replicas', 'list', ''),
+  def('local.retention.bytes', 'long', '-2', { brokerSynonym: 'log.local.retention.bytes', min: -2 }),
+  def('local.retention.ms', 'long', '-2', { brokerSynonym: 'log.local.retention.ms', min: -2 }),
   def('max.compaction.lag.ms', 'long', '9223372036854775807', { min: 1 }),
   def('max.message.bytes', 'int', '1048588', { brokerSynonym: 'message.max.bytes', min: 0 }),
+  def('message.timestamp.after.max.ms', 'long', '9223372036854775807', { brokerSynonym: 'log.message.timestamp.after.max.ms', min: 0 }),
+  def('message.timestamp.before.max.ms', 'long', '9223372036854775807', { brokerSynonym: 'log.message.timestamp.before.max.ms', min: 0 }),
   def('message.timestamp.type', 'string', 'CreateTime', { brokerSynonym: 'log.message.timestamp.type', validValues: ['CreateTime', 'LogAppendTime'] }),
   def('min.cleanable.dirty.ratio', 'double', '0.5'),
   def('min.compaction.lag.ms', 'long', '0', { brokerSynonym: 'log.cleaner.min.compaction.lag.ms', min: 0 }),
   def('min.insync.replicas', 'int', '1', { brokerSynonym: 'min.insync.replicas', min: 1 }),
+  def('preallocate', 'boolean', 'false', { brokerSynonym: 'log.preallocate' }),
+  def('remote.log.copy.disable', 'boolean', 'false'),
+  def('remote.log.delete.on.disable', 'boolean', 'false'),
+  def('remote.storage.enable', 'boolean', 'false'),
   def('retention.bytes', 'long', '-1', { brokerSynonym: 'log.retention.bytes' }),
   def('retention.ms', 'long', '604800000', { brokerSynonym: 'log.retention.ms', min: -1 }),
   def('segment.bytes', 'int', '1073741824', { brokerSynonym: 'log.segment.bytes', min: 14 }),
   def('segment.index.bytes', 'int', '10485760', { brokerSynonym: 'log.index.size.max.bytes', min: 8 }),
+  def('segment.jitter.ms', 'long', '0', { brokerSynonym: 'log.roll.jitter.ms', min: 0 }),
   def('segment.ms', 'long', '604800000', { brokerSynonym: 'log.roll.ms', min: 1 }),
   def('unclean.leader.election.enable', 'boolean', 'false', { brokerSynonym: 'unclean.leader.election.enable' }),
 ];

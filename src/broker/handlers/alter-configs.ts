@@ -9,7 +9,8 @@
  *   INVALID_TOPIC_EXCEPTION, an unknown config "Unknown topic config name: x" and a bad value Kafka's
  *   "Invalid value ..." (both INVALID_CONFIG, as is min.compaction.lag.ms above max.compaction.lag.ms), then a
  *   missing topic UNKNOWN_TOPIC_OR_PARTITION "The topic 't' does not exist." (values are checked before
- *   existence, as in Kafka). Applied through the controller, so brokers see it when the image reaches them;
+ *   existence, as in Kafka). Applied through the controller: this broker adopts the new image before answering
+ *   (`Broker.adoptForwardedChange`), the others when it reaches them;
  * - BROKER (4): the name must be empty (cluster default) or this broker's id ("Node id must be an integer, but
  *   it is: x" / "Unexpected broker id, expected 1, but received 2", INVALID_REQUEST). This model has no dynamic
  *   broker configs: broker configs are fixed when the cluster is built (`brokerConfig`), so any change is
@@ -120,6 +121,7 @@ export const alterConfigsHandler = defineHandler({
       })();
       return { ...outcome, resourceType: resource.resourceType, resourceName: resource.resourceName };
     });
+    broker.adoptForwardedChange();
     return { throttleTimeMs: 0, responses };
   },
 });

@@ -132,6 +132,7 @@ export const createPartitionsHandler = defineHandler({
       if (!request.validateOnly) broker.controller.createPartitions(topic.name, topic.count, assignments);
       result(ErrorCode.NONE, null);
     }
+    broker.adoptForwardedChange();
     return { throttleTimeMs: 0, results };
   },
 });

@@ -130,6 +130,7 @@ export const createTopicsHandler = defineHandler({
     for (const name of duplicated) {
       results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', numPartitions: -1, replicationFactor: -1, configs: null });
     }
+    broker.adoptForwardedChange();
     return { throttleTimeMs: 0, topics: results };
   },
 });

@@ -112,6 +112,7 @@ export const deleteTopicsHandler = defineHandler({
       broker.controller.deleteTopic(name);
       answer(name, topicId, ErrorCode.NONE, null);
     }
+    broker.adoptForwardedChange();
     return { throttleTimeMs: 0, responses };
   },
 });

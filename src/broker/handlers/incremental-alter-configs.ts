@@ -146,6 +146,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
       resourceType: resource.resourceType,
       resourceName: resource.resourceName,
     }));
+    broker.adoptForwardedChange();
     return { throttleTimeMs: 0, responses };
   },
 });
