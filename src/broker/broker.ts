@@ -244,7 +244,7 @@ export class Broker implements FrameEndpoint {
     if (replica !== undefined && replica.topicId === topic.topicId) return replica;
     let log = this.logs.get(key);
     if (log === undefined || (replica !== undefined && replica.topicId !== topic.topicId)) {
-      log = new PartitionLog({ store: new InMemorySegmentStore(), config: this.logConfig(topic), nowMs: this.runtime.now(), runtime: this.runtime });
+      log = new PartitionLog({ store: new InMemorySegmentStore(), config: this.logConfig(topic), nowMs: this.runtime.now(), runtime: this.runtime, name: `${this.node}/${key}` });
       this.logs.set(key, log);
     }
     replica = new Replica(this.id, topic.name, partition, topic.topicId, log, this.runtime);
@@ -261,6 +261,7 @@ export class Broker implements FrameEndpoint {
     return {
       segmentBytes: config.number('segment.bytes'),
       segmentMs: config.number('segment.ms'),
+      segmentJitterMs: config.number('segment.jitter.ms'),
       segmentIndexBytes: config.number('segment.index.bytes'),
       indexIntervalBytes: config.number('index.interval.bytes'),
       retentionMs: config.number('retention.ms'),

@@ -109,7 +109,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
  * Topic configs with the broker configs they default to, sorted by name as Kafka lists them. Kafka 4.0's whole
  * set (`LogConfig`): CreateTopics and AlterConfigs accept all of them and DescribeConfigs lists them, but the
  * model acts only on those `log-config.ts` reads (compression levels, timestamp bounds, throttled replicas,
- * preallocation, segment jitter and tiered storage are accepted and ignored). Left out: the configs Kafka 4.0
+ * preallocation and tiered storage are accepted and ignored). Left out: the configs Kafka 4.0
  * removed (`message.format.version`, `message.downconversion.enable`, `message.timestamp.difference.max.ms`).
  */
 export const TOPIC_CONFIGS: readonly ConfigDefinition[] = [

@@ -79,12 +79,13 @@ export class LocalLog {
     startOffset: bigint,
     nowMs: number,
     private readonly runtime: Pick<Runtime, 'now' | 'random'> | undefined,
+    name?: string,
   ) {
     this.config = config;
     this.logEndOffset = startOffset;
     this.recoveryPoint = startOffset;
     this.lastNowMs = nowMs;
-    this.jitter = runtime?.random.fork('segment-jitter');
+    this.jitter = runtime?.random.fork(name === undefined ? 'segment-jitter' : `segment-jitter:${name}`);
   }
 
   /** `nowMs` when given (remembered), else the runtime's clock, else the last time the log was told. */

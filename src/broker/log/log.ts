@@ -68,6 +68,11 @@ export interface PartitionLogOptions {
   nowMs: number;
   /** Gives time to operations that take none (follower appends, truncation) and randomness to `segment.jitter.ms`. */
   runtime?: Pick<Runtime, 'now' | 'random'>;
+  /**
+   * Which log this is (e.g. `broker-1/orders-0`): its `segment.jitter.ms` draws come from its own stream, as each
+   * Kafka log draws its own, instead of every log of a runtime rolling at the same jittered times.
+   */
+  name?: string;
   /** Where an empty store's log starts (default 0). A store already holding segments is loaded and recovered. */
   logStartOffset?: bigint;
 }
@@ -91,7 +96,7 @@ export class PartitionLog {
 
   constructor(options: PartitionLogOptions) {
     this.startOffset = options.logStartOffset ?? 0n;
-    this.local = new LocalLog(options.store, { ...DEFAULT_LOG_CONFIG, ...options.config }, this.startOffset, options.nowMs, options.runtime);
+    this.local = new LocalLog(options.store, { ...DEFAULT_LOG_CONFIG, ...options.config }, this.startOffset, options.nowMs, options.runtime, options.name);
     this.retention = {
       local: this.local,
       logStartOffset: () => this.startOffset,
