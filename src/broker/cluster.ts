@@ -105,11 +105,11 @@ export class Cluster {
   private propagate(image: MetadataImage): void {
     for (const broker of this.brokers.values()) {
       if (broker.status !== 'running' || !this.network.isReachable(Controller.NODE, broker.node)) continue;
-      this.runtime.timer(
-        this.network.sampleLatencyMs(Controller.NODE, broker.node),
-        () => broker.applyImage(this.controller.current),
-        `metadata:${broker.node}:v${image.version}`,
-      );
+      const latencyMs = this.network.sampleLatencyMs(Controller.NODE, broker.node);
+      // A link without latency (the TCP server's) delivers at once: a timer of 0 on the wall clock still waits a
+      // host tick, time enough for a client's next request to reach a broker that has not heard.
+      if (latencyMs === 0) broker.applyImage(this.controller.current);
+      else this.runtime.timer(latencyMs, () => broker.applyImage(this.controller.current), `metadata:${broker.node}:v${image.version}`);
     }
   }
 

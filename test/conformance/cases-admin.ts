@@ -180,7 +180,14 @@ export const ADMIN_CASES: readonly ConformanceCase[] = [
       expect((await rejection(admin.deleteTopicRecords({ topic, partitions: [] }))).message).toBe('Invalid partitions');
 
       expect(await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] })).toBeUndefined();
-      expect(byPartition(await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.low, p.high])).toEqual([
+      // KafkaJS's createPartitions does not wait for the brokers to learn the new partitions (Kafka's brokers
+      // replay the controller's records on their own schedule), so the read-back waits until one answers with them.
+      let offsets = await admin.fetchTopicOffsets(topic);
+      for (let attempt = 0; offsets.length < 4 && attempt < 50; attempt++) {
+        await b.sleep(20);
+        offsets = await admin.fetchTopicOffsets(topic);
+      }
+      expect(byPartition(offsets).map((p) => [p.partition, p.low, p.high])).toEqual([
         [0, '1', '2'],
         [1, '1', '1'],
         [2, '0', '0'],
