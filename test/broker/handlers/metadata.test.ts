@@ -67,6 +67,20 @@ describe('Metadata', () => {
     ]);
   });
 
+  it('metadata reaches brokers after the controller link\'s latency, and at once over a link without latency (what the TCP server uses)', async () => {
+    const t = await startCluster({ brokers: 3 });
+    t.network.setLatency('controller', 'broker-3', { minMs: 0, maxMs: 0 });
+    await t.settle();
+    t.cluster.controller.createTopic({ name: 'grown', numPartitions: 1, replicationFactor: 1, configs: new Map() });
+    await t.settle();
+    t.cluster.controller.createPartitions('grown', 4);
+    const partitionsSeenBy = (id: number) => t.cluster.broker(id).image.topics.get('grown')?.partitions.length;
+    // Nothing has run yet: the 1 ms links still carry the image, the latency-free one delivered it.
+    expect([partitionsSeenBy(1), partitionsSeenBy(2), partitionsSeenBy(3)]).toEqual([1, 1, 4]);
+    await t.settle(1);
+    expect([partitionsSeenBy(1), partitionsSeenBy(2), partitionsSeenBy(3)]).toEqual([4, 4, 4]);
+  });
+
   it('the first answer for an auto-created topic is UNKNOWN_TOPIC_OR_PARTITION, as a KRaft broker answers while it forwards the creation to the controller', async () => {
     // Kafka 4.0 (KRaft only): AutoTopicCreationManager.sendCreateTopicRequest answers UNKNOWN_TOPIC_OR_PARTITION;
     // LEADER_NOT_AVAILABLE came from the ZooKeeper path (createTopicsInZk), which 4.0 no longer has.
