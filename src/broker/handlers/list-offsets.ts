@@ -1,6 +1,8 @@
 /**
  * ListOffsets (key 2), v0-10: earliest (-2) is the log start offset; latest (-1) the high watermark, the last
- * stable offset for READ_COMMITTED (v2+), or the log end for a follower (replicaId >= 0); max timestamp (-3,
+ * stable offset for READ_COMMITTED (v2+), or the log end for any replicaId but the consumer's -1 (followers, and
+ * the debugging id -2, which a follower answers too); an isolation level other than 0 and 1 (v2+) is
+ * UNKNOWN_SERVER_ERROR for every partition, as Kafka's failed `IsolationLevel.forId` is; max timestamp (-3,
  * v7+, KIP-734) the offset of the record with the largest timestamp; any other timestamp the first offset whose
  * timestamp is at or after it, or -1/-1/-1 when there is none. A special timestamp older than its version is
  * UNSUPPORTED_VERSION (Kafka's isListOffsetsTimestampUnsupported). Only the leader answers
@@ -12,6 +14,9 @@
 import { ApiKey, ErrorCode, type ListOffsetsResponseListOffsetsPartitionResponseInput } from '../../protocol/index.ts';
 import { defineHandler } from './handler.ts';
 
+/** ListOffsetsRequest's CONSUMER_REPLICA_ID and DEBUGGING_REPLICA_ID. */
+const CONSUMER_REPLICA_ID = -1;
+const DEBUGGING_REPLICA_ID = -2;
 const LATEST = -1n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
@@ -45,6 +50,15 @@ export const listOffsetsHandler = defineHandler({
       }
       return result;
     };
+    // v2+: KafkaApis reads `IsolationLevel.forId` for every request, which throws IllegalArgumentException for
+    // anything but 0 and 1; the request's error response is then UNKNOWN_SERVER_ERROR for every partition it names.
+    // (Kafka's getErrorResponse repeats a partition named twice; we answer it once, as every other answer here.)
+    if (version >= 2 && request.isolationLevel !== 0 && request.isolationLevel !== 1) {
+      return {
+        throttleTimeMs: 0,
+        topics: collapseDuplicates(request.topics).map((topic) => ({ name: topic.name, partitions: topic.partitions.map((p) => answer(p.partitionIndex, ErrorCode.UNKNOWN_SERVER_ERROR, null)) })),
+      };
+    }
     // v1+: Kafka answers from a map keyed by partition, so a duplicate is one INVALID_REQUEST entry.
     const mentions = new Map<string, number>();
     for (const topic of request.topics) for (const p of topic.partitions) mentions.set(`${topic.name}\u0000${p.partitionIndex}`, (mentions.get(`${topic.name}\u0000${p.partitionIndex}`) ?? 0) + 1);
@@ -59,15 +73,17 @@ export const listOffsetsHandler = defineHandler({
           const registration = broker.image.topics.get(topic.name)?.partitions[p.partitionIndex];
           if (registration === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           const replica = broker.replicas.get(`${topic.name}-${p.partitionIndex}`);
-          if (replica === undefined || !replica.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          // ReplicaManager's fetchOnlyFromLeader: the debugging replica id may read a follower's copy.
+          if (replica === undefined || (!replica.isLeader && request.replicaId !== DEBUGGING_REPLICA_ID)) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
           if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < replica.leaderEpoch) return failed(ErrorCode.FENCED_LEADER_EPOCH);
           if (p.currentLeaderEpoch > replica.leaderEpoch) return failed(ErrorCode.UNKNOWN_LEADER_EPOCH);
           // Kafka's isListOffsetsTimestampUnsupported: max timestamp needs v7, earliest-local v8.
           if ((p.timestamp === MAX_TIMESTAMP && version < 7) || (p.timestamp === EARLIEST_LOCAL && version < 8)) {
             return failed(ErrorCode.UNSUPPORTED_VERSION);
           }
-          // Followers and debugging tools (replicaId >= 0) may read to the log end; consumers to the HW or LSO.
-          const fetchable = request.replicaId >= 0 ? replica.logEndOffset : request.isolationLevel === 1 ? replica.lastStableOffset : replica.highWatermark;
+          // Only a consumer (replicaId -1) is held to the HW or LSO; Kafka passes no isolation level for any other
+          // replica id, followers and the debugging id -2 alike, and they read to the log end.
+          const fetchable = request.replicaId !== CONSUMER_REPLICA_ID ? replica.logEndOffset : request.isolationLevel === 1 ? replica.lastStableOffset : replica.highWatermark;
           if (p.timestamp === LATEST) {
             return answer(p.partitionIndex, ErrorCode.NONE, { timestamp: -1n, offset: fetchable, leaderEpoch: replica.log.latestEpoch() ?? -1 });
           }

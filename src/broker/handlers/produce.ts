@@ -132,6 +132,17 @@ async function producePartition(
   if ((topic.isInternal || INTERNAL_TOPICS.has(topicName)) && clientId !== ADMIN_CLIENT_ID) {
     return failed(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topicName}`);
   }
+  // KafkaApis runs ProduceRequest.validateRecords before ReplicaManager looks at leadership: a v3+ request with
+  // no whole batch or more than one is INVALID_RECORD even on a broker that does not lead the partition.
+  if (apiVersion >= 3 && records !== null && records.length > 0) {
+    try {
+      const { batches } = detectMagic(records) >= 2 ? splitBatches(records) : { batches: [records] };
+      if (batches.length === 0) return failed(index, ErrorCode.INVALID_RECORD, 'Produce request must have at least one whole record batch');
+      if (batches.length > 1) return failed(index, ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must contain exactly one record batch');
+    } catch (error) {
+      if (!(error instanceof RecordBatchDecodeError)) throw error;
+    }
+  }
   const replica = broker.replicas.get(`${topicName}-${index}`);
   if (replica === undefined || !replica.isLeader) {
     const registration = topic.partitions[index];

@@ -20,9 +20,9 @@ async function produceBatch(t: HandlerTestCluster, topic: string, batch: Buffer)
 }
 
 /** ListOffsets for partition 0 of a topic; the partition answer. */
-async function listOffset(t: HandlerTestCluster, brokerId: number, topic: string, timestamp: bigint, options: { version?: number; isolationLevel?: number; maxNumOffsets?: number } = {}) {
+async function listOffset(t: HandlerTestCluster, brokerId: number, topic: string, timestamp: bigint, options: { version?: number; isolationLevel?: number; maxNumOffsets?: number; replicaId?: number } = {}) {
   const response = await t.send(brokerId, ApiKey.ListOffsets, options.version ?? 7, {
-    replicaId: -1,
+    replicaId: options.replicaId ?? -1,
     isolationLevel: options.isolationLevel ?? 0,
     topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: options.maxNumOffsets ?? 1 }] }],
   });
@@ -142,5 +142,45 @@ describe('ListOffsets', () => {
     expect(await t.run(t.client.produce('led', 0, ['c'], 1))).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 2n });
     expect(t.cluster.partitionState('led', 0).logEndOffset).toBe(3n);
     expect((await listOffset(t, 1, 'led', LATEST)).offset).toBe(2n);
+  });
+
+  it('only the consumer id (-1) is held to the high watermark: a follower id, the debugging id -2 and any other id read to the log end, and -2 may ask a follower', async () => {
+    // Kafka's ReplicaManager.fetchOffset passes an isolation level only when replicaId is CONSUMER_REPLICA_ID, and
+    // fetchOnlyFromLeader is false for DEBUGGING_REPLICA_ID: Partition.fetchOffsetForTimestamp then uses the log end.
+    const t = await startCluster({ brokers: 2 });
+    t.cluster.createTopic('led', { assignments: [[1, 2]] });
+    await t.settle(1_000);
+    await t.produce('led', 0, ['a', 'b']);
+    await t.settle(1_000);
+    t.network.partition(['broker-1'], ['broker-2']);
+    expect(await t.run(t.client.produce('led', 0, ['c'], 1))).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 2n });
+    const latest = async (brokerId: number, replicaId: number) => {
+      const answer = await listOffset(t, brokerId, 'led', LATEST, { replicaId });
+      return [answer.errorCode, answer.offset];
+    };
+    expect(await latest(1, -1)).toEqual([ErrorCode.NONE, 2n]);
+    expect(await latest(1, 2)).toEqual([ErrorCode.NONE, 3n]);
+    expect(await latest(1, -2)).toEqual([ErrorCode.NONE, 3n]);
+    expect(await latest(1, -3)).toEqual([ErrorCode.NONE, 3n]);
+    // The follower answers the debugging id from its own copy (it has offsets 0 and 1), nobody else.
+    expect(await latest(2, -2)).toEqual([ErrorCode.NONE, 2n]);
+    expect(await latest(2, -1)).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, -1n]);
+  });
+
+  it('an isolation level other than 0 and 1 (v2+) is UNKNOWN_SERVER_ERROR for every partition named (a duplicate answered once)', async () => {
+    // Kafka: ListOffsetsRequest.isolationLevel() is IsolationLevel.forId, which throws IllegalArgumentException;
+    // KafkaApis answers with the request's getErrorResponse, Errors.forException = UNKNOWN_SERVER_ERROR.
+    const t = await threeTimestamps();
+    for (const isolationLevel of [2, -1, 127]) {
+      const response = await t.send(1, ApiKey.ListOffsets, 7, {
+        replicaId: -1,
+        isolationLevel,
+        topics: [{ name: 'times', partitions: [0, 0, 5].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: LATEST, maxNumOffsets: 1 })) }],
+      });
+      expect(response.topics[0].partitions.map((p) => [p.partitionIndex, p.errorCode, p.offset, p.timestamp])).toEqual(
+        [0, 5].map((partitionIndex) => [partitionIndex, ErrorCode.UNKNOWN_SERVER_ERROR, -1n, -1n]),
+      );
+    }
+    expect(offsetAnswer(await listOffset(t, 1, 'times', LATEST, { isolationLevel: 1 })).errorCode).toBe(ErrorCode.NONE);
   });
 });

@@ -267,6 +267,20 @@ describe('Produce', () => {
     expect(logEndOffset(t, 'elsewhere', 0)).toBe(0n);
   });
 
+  it('a v3+ request with two batches for a partition is INVALID_RECORD even on a broker that does not lead it (validateRecords runs before the leadership check)', async () => {
+    // Kafka's KafkaApis.handleProduceRequest calls ProduceRequest.validateRecords for every partition it knows
+    // before ReplicaManager.appendRecords looks for the leader; v2 skips that validation.
+    const t = await startCluster({ brokers: 2 });
+    t.cluster.createTopic('elsewhere', { assignments: [[2]] });
+    await t.settle();
+    const two = Buffer.concat([batchOf(['a']), batchOf(['b'])]);
+    const v9 = await produceRaw(t, 1, [{ topic: 'elsewhere', partition: 0, records: two }], { version: 9 });
+    expect(answers(v9)).toEqual([failedAnswer('elsewhere', 0, ErrorCode.INVALID_RECORD)]);
+    const v2 = await produceRaw(t, 1, [{ topic: 'elsewhere', partition: 0, records: two }], { version: 2 });
+    expect(answers(v2)).toEqual([failedAnswer('elsewhere', 0, ErrorCode.NOT_LEADER_OR_FOLLOWER)]);
+    expect(logEndOffset(t, 'elsewhere', 0)).toBe(0n);
+  });
+
   it('a legacy magic 1 message set (Produce v2) is appended as one v2 batch that Fetch v4+ returns with its keys, values and timestamps', async () => {
     const t = await startCluster();
     t.cluster.createTopic('legacy', { partitions: 1 });
